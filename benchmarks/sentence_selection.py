@@ -1,0 +1,233 @@
+"""Sentence selection on multi-document news clusters: extractive vs LexRank vs lead.
+
+Runs each system on the DUC 2003 part (100-word budget, 4 references) and the
+Multi-News part (250 words, 1 reference) of ``../shared/bench/mds_dev.jsonl``
+and prints ROUGE-1/2/Lsum F1 (rouge-score, Porter stemming, x100; mean over a
+cluster's references, then over clusters) and seconds per cluster.
+
+Every system starts from the raw documents, the way the pipeline feeds an
+engine: when ``summarize.fuse.summarize_documents`` exists it is the path;
+otherwise each document is split with ``summarize.sentences.split_sentences``
+and all sentences go, as ``Sentence(text, article_id, position)``, into one
+``Chunk``. The clock runs from the raw documents to the summary text, so
+splitting is counted for every system alike.
+
+ROUGE-Lsum needs sentences on separate lines: summaries and references are
+split with the project's splitter and joined with newlines (rouge-score's
+``split_summaries=True`` would call NLTK punkt, which is not available offline).
+
+Usage:
+    .venv/bin/python benchmarks/sentence_selection.py
+    .venv/bin/python benchmarks/sentence_selection.py --systems extractive,lexrank --part duc2003
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rouge_score import rouge_scorer
+
+from summarize.engines.base import Summarizer
+from summarize.engines.extractive import ExtractiveSummarizer
+from summarize.engines.lexrank import LexRankSummarizer
+from summarize.models import Chunk, Sentence
+from summarize.sentences import split_sentences
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "mds_dev.jsonl"
+
+# (id prefix, word budget): the settings issue 4 measures against.
+PARTS: dict[str, int] = {"duc2003": 100, "multinews": 250}
+
+
+@dataclass
+class Cluster:
+    id: str
+    documents: list[str]
+    references: list[str]
+
+
+@dataclass
+class Result:
+    system: str
+    part: str
+    clusters: int
+    rouge1: float
+    rouge2: float
+    rougeLsum: float
+    seconds_per_cluster: float
+    mean_words: float
+
+
+class LeadSummarizer(Summarizer):
+    """Round-robin lead: first sentences of each article in turn, then the second ones, ...
+
+    Sentences are taken while they fit ``max_words`` (one that does not fit is
+    skipped); printed in the order taken. Exact repeats are skipped.
+    """
+
+    name = "lead"
+
+    def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:
+        return [self._one(chunk, max_words) for chunk in chunks]
+
+    @staticmethod
+    def _one(chunk: Chunk, max_words: int) -> str:
+        by_article: dict[str, list[Sentence]] = {}
+        for s in chunk.sentences:
+            by_article.setdefault(s.article_id, []).append(s)
+        rounds = max((len(v) for v in by_article.values()), default=0)
+        taken, seen, used = [], set(), 0
+        for depth in range(rounds):
+            for sentences in by_article.values():
+                if depth >= len(sentences):
+                    continue
+                text = sentences[depth].text
+                n = len(text.split())
+                if text in seen or used + n > max_words:
+                    continue
+                taken.append(text)
+                seen.add(text)
+                used += n
+        return " ".join(taken)
+
+
+def load_clusters(path: Path, prefix: str) -> list[Cluster]:
+    """The clusters of ``path`` whose id starts with ``prefix``."""
+    clusters = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            if row["id"].startswith(prefix):
+                clusters.append(Cluster(row["id"], row["documents"], row["summaries"]))
+    return clusters
+
+
+def documents_to_chunk(documents: Sequence[str], story_id: str = "cluster") -> Chunk:
+    """What the pipeline hands an unbounded engine: one chunk of all sentences."""
+    sentences = [
+        Sentence(text, article_id=str(i), position=j)
+        for i, document in enumerate(documents)
+        for j, text in enumerate(split_sentences(document))
+    ]
+    return Chunk(story_id=story_id, sentences=sentences)
+
+
+def summarize_path() -> tuple[str, Callable[[list[str], Summarizer, int], str]]:
+    """The raw-documents-to-summary path: the pipeline's fuse step when present."""
+    try:
+        from summarize.fuse import summarize_documents  # type: ignore[attr-defined]
+    except ImportError:
+
+        def summarize_documents(documents: list[str], engine: Summarizer, max_words: int) -> str:
+            return engine.summarize([documents_to_chunk(documents)], max_words)[0]
+
+        return "split_sentences + one Chunk", summarize_documents
+    return "summarize.fuse.summarize_documents", summarize_documents
+
+
+def for_lsum(text: str) -> str:
+    """One sentence a line, as ROUGE-Lsum expects."""
+    return "\n".join(split_sentences(text))
+
+
+def score(summaries: Sequence[str], clusters: Sequence[Cluster]) -> tuple[float, float, float]:
+    """Mean ROUGE-1/2/Lsum F1 x100: mean over each cluster's references, then over clusters."""
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
+    per_cluster = {"rouge1": [], "rouge2": [], "rougeLsum": []}
+    for summary, cluster in zip(summaries, clusters, strict=True):
+        prediction = for_lsum(summary)
+        scores = [scorer.score(for_lsum(ref), prediction) for ref in cluster.references]
+        for key, values in per_cluster.items():
+            values.append(statistics.fmean(s[key].fmeasure for s in scores))
+    return tuple(100 * statistics.fmean(per_cluster[k]) for k in ("rouge1", "rouge2", "rougeLsum"))
+
+
+def run_system(
+    engine: Summarizer,
+    clusters: Sequence[Cluster],
+    max_words: int,
+    summarize_documents: Callable[[list[str], Summarizer, int], str],
+    part: str,
+) -> tuple[Result, list[str]]:
+    summaries, seconds = [], 0.0
+    for cluster in clusters:
+        start = time.perf_counter()
+        summaries.append(summarize_documents(list(cluster.documents), engine, max_words))
+        seconds += time.perf_counter() - start
+    r1, r2, rl = score(summaries, clusters)
+    words = statistics.fmean(len(s.split()) for s in summaries)
+    return Result(engine.name, part, len(clusters), r1, r2, rl, seconds / len(clusters), words), summaries
+
+
+SYSTEMS: dict[str, Callable[[], Summarizer]] = {
+    "extractive": ExtractiveSummarizer,
+    "lexrank": LexRankSummarizer,
+    "lead": LeadSummarizer,
+}
+
+
+def markdown_table(results: Sequence[Result]) -> str:
+    lines = [
+        "| part | budget | system | R1 | R2 | RLsum | words | s/cluster |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.part} ({r.clusters}) | {PARTS[r.part]} | {r.system} | {r.rouge1:.1f} | {r.rouge2:.1f} "
+            f"| {r.rougeLsum:.1f} | {r.mean_words:.0f} | {r.seconds_per_cluster:.4f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="mds_dev.jsonl")
+    parser.add_argument("--systems", default="extractive,lexrank,lead", help="comma-separated: " + ",".join(SYSTEMS))
+    parser.add_argument("--part", action="append", choices=sorted(PARTS), help="repeatable; default both")
+    parser.add_argument("--dump", type=Path, help="write every summary to this JSONL file")
+    args = parser.parse_args(argv)
+
+    if not args.data.is_file():
+        print(f"error: {args.data}: no such file (the bench data lives in ../shared/bench/)", file=sys.stderr)
+        return 2
+    names = [n.strip() for n in args.systems.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SYSTEMS]
+    if unknown:
+        print(f"error: --systems: unknown system {unknown[0]!r} (known: {', '.join(SYSTEMS)})", file=sys.stderr)
+        return 2
+
+    path_name, summarize_documents = summarize_path()
+    print(f"path: {path_name}; data: {args.data}", file=sys.stderr)
+    engines = {name: SYSTEMS[name]() for name in names}
+    results, dumped = [], []
+    for part in args.part or list(PARTS):
+        clusters = load_clusters(args.data, part)
+        for name, engine in engines.items():
+            result, summaries = run_system(engine, clusters, PARTS[part], summarize_documents, part)
+            results.append(result)
+            dumped += [{"id": c.id, "system": name, "summary": s} for c, s in zip(clusters, summaries)]
+            print(
+                f"{part:10s} {name:10s} R1 {result.rouge1:5.2f} R2 {result.rouge2:5.2f} "
+                f"RLsum {result.rougeLsum:5.2f}  {result.seconds_per_cluster:.4f} s/cluster",
+                file=sys.stderr,
+            )
+    print(markdown_table(results))
+    by = {(r.part, r.system): r for r in results}
+    for part in args.part or list(PARTS):
+        fast, slow = by.get((part, "extractive")), by.get((part, "lexrank"))
+        if fast and slow and fast.seconds_per_cluster > 0:
+            print(f"\n{part}: extractive is {slow.seconds_per_cluster / fast.seconds_per_cluster:.0f}x faster than lexrank")
+    if args.dump:
+        args.dump.write_text("".join(json.dumps(d) + "\n" for d in dumped), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Evaluation harness: ROUGE, entity-level factual consistency, model benchmarking."""

@@ -1,0 +1,208 @@
+"""The digest email: a ``multipart/alternative`` message built from a Briefing.
+
+``build_message`` renders a plain-text part and an HTML part from Jinja2
+templates (the package's ``templates/digest.txt.j2`` and ``digest.html.j2``,
+or files named in the config) and, when asked, attaches the briefing as JSON.
+The HTML environment autoescapes every value, so article-derived text (titles,
+summaries, outlets, notes) arrives as text, never as markup; only ``http(s)``
+URLs become links.
+
+``Message-ID`` and ``Date`` are fixed when the message is built and written to
+the outbox with it, so every retry sends the very same message; the id is
+derived from the creation time and the content hash of the articles covered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import email.utils
+import json
+import urllib.parse
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+import jinja2
+
+from summarize.digest.config import MailConfig, subject_fields
+from summarize.models import Briefing, StorySummary
+
+HTML_TEMPLATE = "digest.html.j2"
+TEXT_TEMPLATE = "digest.txt.j2"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What SMTP needs besides the message bytes, read back from a stored message."""
+
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]
+
+
+def make_message_id(created: dt.datetime, content_hash: str, sender: str) -> str:
+    """``<briefing.20250515T060000.000000Z.<hash16>@sender-domain>``: unique per digest, fixed once made."""
+    domain = email.utils.parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    stamp = created.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    return f"<briefing.{stamp}.{content_hash[:16]}@{domain}>"
+
+
+def make_subject(template: str, briefing: Briefing, article_count: int) -> str:
+    """The subject from its template (fields: date, stories, articles, stories_text)."""
+    day = briefing.generated_at.astimezone(dt.timezone.utc).date()
+    subject = template.format(**subject_fields(day, len(briefing.stories), article_count))
+    return " ".join(subject.split())  # a header must not fold in odd places or carry newlines
+
+
+def digest_context(briefing: Briefing, subject: str, article_count: int) -> dict:
+    """Plain data for the templates: no model objects, links only for http(s) URLs."""
+    generated = briefing.generated_at.astimezone(dt.timezone.utc)
+    return {
+        "subject": subject,
+        "date": generated.date().isoformat(),
+        "day": generated.strftime("%A %d %B %Y"),
+        "generated_at": generated.strftime("%Y-%m-%d %H:%M UTC"),
+        "engine": briefing.engine,
+        "model": briefing.model,
+        "story_count": len(briefing.stories),
+        "article_count": article_count,
+        "stories": [_story_context(story) for story in briefing.stories],
+        "notes": list(briefing.notes),
+    }
+
+
+def factual_flags(story: StorySummary) -> list[str]:
+    """One line per thing the factual check flagged in a story (empty when all is supported).
+
+    The check's record (``StorySummary.factual``) is a dict; lists of removed or
+    unsupported items and any falsy ``ok``/``supported`` verdict are reported.
+    """
+    record = story.factual
+    if not record:
+        return []
+    flags = []
+    for key, value in record.items():
+        if key in ("ok", "supported", "passed", "consistent") and value is False:
+            flags.append(f"{key.replace('_', ' ')}: no")
+        elif isinstance(value, (list, tuple)) and value and any(
+            word in key for word in ("unsupported", "removed", "flagged", "missing", "hallucinat")
+        ):
+            flags.append(f"{key.replace('_', ' ')}: " + "; ".join(_flag_item(v) for v in value))
+    return flags
+
+
+def render_bodies(context: dict, html_template: Path | None = None, text_template: Path | None = None) -> tuple[str, str]:
+    """The plain-text and HTML bodies. Raises jinja2.TemplateError on a broken template."""
+    text = _environment(text_template, autoescape=False).get_template(_name(text_template, TEXT_TEMPLATE))
+    html = _environment(html_template, autoescape=True).get_template(_name(html_template, HTML_TEMPLATE))
+    return text.render(**context).rstrip() + "\n", html.render(**context)
+
+
+def build_message(
+    briefing: Briefing,
+    mail: MailConfig,
+    *,
+    created: dt.datetime,
+    content_hash: str,
+    article_count: int,
+    json_text: str | None = None,
+) -> EmailMessage:
+    """The whole message: headers, text and HTML alternatives, optional JSON attachment."""
+    subject = make_subject(mail.subject, briefing, article_count)
+    text, html = render_bodies(digest_context(briefing, subject, article_count), mail.html_template, mail.text_template)
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["Subject"] = subject
+    message["From"] = mail.sender
+    message["To"] = ", ".join(mail.to)
+    message["Date"] = email.utils.format_datetime(created.astimezone(dt.timezone.utc))
+    message["Message-ID"] = make_message_id(created, content_hash, mail.sender)
+    message["X-Briefing-Content-Hash"] = content_hash
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if json_text is not None:
+        # add_attachment wraps the alternative part in multipart/mixed.
+        message.add_attachment(
+            json_text.encode("utf-8"),
+            maintype="application",
+            subtype="json",
+            filename=f"briefing-{created.astimezone(dt.timezone.utc):%Y-%m-%d}.json",
+        )
+    return message
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message as sent and stored: CRLF line ends, the SMTP policy."""
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+def parse_envelope(raw: bytes) -> Envelope:
+    """Message-ID, envelope sender and recipients of a stored message; ValueError if incomplete."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    message_id = (message.get("Message-ID") or "").strip()
+    sender = email.utils.parseaddr(str(message.get("From") or ""))[1]
+    recipients = tuple(address for _, address in email.utils.getaddresses(message.get_all("To") or []) if address)
+    if not message_id or not sender or not recipients:
+        raise ValueError("stored message lacks a Message-ID, From or To header")
+    return Envelope(message_id=message_id, sender=sender, recipients=recipients)
+
+
+def briefing_json(briefing: Briefing) -> str:
+    """The JSON attachment: the same data as ``briefing brief --format json``."""
+    from summarize.render import briefing_to_dict
+
+    return json.dumps(briefing_to_dict(briefing), ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def _story_context(story: StorySummary) -> dict:
+    return {
+        "headline": story.headline,
+        "summary": story.summary,
+        "sentences": [s.text for s in story.sentences],
+        "sources": [
+            {
+                "title": source.title,
+                "outlet": source.outlet,
+                "date": source.date.isoformat() if source.date else None,
+                "url": source.url if _is_web_url(source.url) else None,
+                "duplicate_of": source.duplicate_of,
+            }
+            for source in story.sources
+        ],
+        "flags": factual_flags(story),
+        "notes": list(story.notes),
+    }
+
+
+def _flag_item(value: object) -> str:
+    if isinstance(value, dict):
+        text = value.get("text") or value.get("sentence") or value.get("entity")
+        if text:
+            return str(text)
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def _is_web_url(url: str | None) -> bool:
+    # javascript: or data: URLs would be live links even when escaped.
+    return bool(url) and urllib.parse.urlsplit(url).scheme in ("http", "https")
+
+
+def _environment(override: Path | None, autoescape: bool) -> jinja2.Environment:
+    loader: jinja2.BaseLoader
+    if override is not None:
+        loader = jinja2.FileSystemLoader(str(Path(override).parent))
+    else:
+        loader = jinja2.PackageLoader("summarize.digest", "templates")
+    return jinja2.Environment(
+        loader=loader,
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,  # a typo in a user's template is an error, not blank text
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _name(override: Path | None, default: str) -> str:
+    return Path(override).name if override is not None else default

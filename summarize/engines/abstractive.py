@@ -1,0 +1,248 @@
+"""Abstractive engine: any seq2seq checkpoint (BART, PEGASUS, T5/FLAN, LED).
+
+Loaded once with ``AutoTokenizer`` and ``AutoModelForSeq2SeqLM`` from a hub id
+or a local directory, then called on batches: tokenise, ``generate``, decode
+(transformers 5 has no summarisation pipeline). Generation settings come from
+the checkpoint's ``generation_config`` unless overridden.
+
+Loading a hub id never hangs on a missing network: the local cache is tried
+first, then the hub endpoint is probed with a short timeout, and any failure
+becomes an ``EngineError`` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import socket
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from urllib.parse import urlparse
+
+from summarize.engines.base import EngineError, Summarizer
+from summarize.models import Chunk
+from summarize.prompts import load_prompt_template
+
+DEFAULT_MODEL = "sshleifer/distilbart-cnn-12-6"
+HUB_PROBE_TIMEOUT_S = 3.0
+# Tokenizers without a real limit report a huge model_max_length; fall back to this.
+FALLBACK_MAX_INPUT_TOKENS = 512
+
+
+def pick_device(requested: str | None = None) -> str:
+    """``requested`` when given, else cuda, then mps, then cpu."""
+    import torch
+
+    if requested:
+        return requested
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+class AbstractiveSummarizer(Summarizer):
+    """A seq2seq model behind the engine interface.
+
+    Args:
+        model: hub id or local directory.
+        device: "cuda", "mps", "cpu" or None for automatic.
+        threads: torch intra-op threads (None leaves torch's default).
+        dtype: "float32", "bfloat16" or "float16"; None keeps float32. Lower
+            precision is faster on hardware that supports it and may change outputs.
+        batch_size: inputs per ``generate`` call.
+        generation: overrides of the model's generation_config
+            (e.g. ``{"num_beams": 2, "max_new_tokens": 96}``).
+        prompt_template: path of a Jinja2 template (``{{ text }}``) replacing the
+            family's default instruction template.
+        on_progress: called with (done, total) after each batch.
+    """
+
+    name = "abstractive"
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        *,
+        device: str | None = None,
+        threads: int | None = None,
+        dtype: str | None = None,
+        batch_size: int = 4,
+        generation: dict | None = None,
+        prompt_template: str | Path | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ):
+        import torch
+
+        if threads:
+            torch.set_num_threads(threads)
+        self.model = str(model)
+        self.device = pick_device(device)
+        self.batch_size = max(1, batch_size)
+        self.generation = dict(generation or {})
+        self.on_progress = on_progress
+        self.tokenizer, self._model = _load(self.model, dtype)
+        self._model.to(self.device).eval()
+        self.family = _family(self._model.config, self.model)
+        self.prompt = load_prompt_template(self.family, prompt_template)
+        self._prompt_overhead = self.count_tokens(self.prompt.render(text=""))
+        self.max_input_tokens = self._model_input_limit() - self._prompt_overhead
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` under the model's tokenizer, special tokens included."""
+        return len(self.tokenizer(text, add_special_tokens=True)["input_ids"])
+
+    def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:
+        """Generate one summary per chunk, in batches of ``batch_size``.
+
+        Inputs are sorted by length so that each batch pads little; outputs are
+        returned in input order. Inputs longer than the model takes raise
+        EngineError: the chunker must have made them fit.
+        """
+        import torch
+
+        texts = [self.prompt.render(text=chunk.text) for chunk in chunks]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        summaries: list[str] = [""] * len(texts)
+        settings = self._generation_settings()
+        for start in range(0, len(order), self.batch_size):
+            batch_ids = order[start:start + self.batch_size]
+            batch = self.tokenizer([texts[i] for i in batch_ids], return_tensors="pt", padding=True)
+            if batch["input_ids"].shape[1] > self._model_input_limit():
+                raise EngineError(
+                    f"input of {batch['input_ids'].shape[1]} tokens exceeds {self.model}'s limit of "
+                    f"{self._model_input_limit()}; chunk it first"
+                )
+            batch = {k: v.to(self.device) for k, v in batch.items()}
+            if self.family == "led":
+                # LED needs global attention on at least the first token.
+                global_mask = torch.zeros_like(batch["attention_mask"])
+                global_mask[:, 0] = 1
+                batch["global_attention_mask"] = global_mask
+            with torch.inference_mode():
+                output = self._model.generate(**batch, **settings)
+            decoded = self.tokenizer.batch_decode(output, skip_special_tokens=True)
+            for i, text in zip(batch_ids, decoded):
+                summaries[i] = " ".join(text.split())
+            if self.on_progress:
+                self.on_progress(min(start + self.batch_size, len(order)), len(order))
+        return summaries
+
+    def describe(self) -> dict:
+        return {
+            "engine": self.name,
+            "model": self.model,
+            "device": self.device,
+            "family": self.family,
+            "dtype": str(self._model.dtype).removeprefix("torch."),
+            "max_input_tokens": self.max_input_tokens,
+            "generation": self._generation_settings(),
+        }
+
+    def _generation_settings(self) -> dict:
+        # Only the overrides are passed: everything else comes from the
+        # checkpoint's generation_config, which generate() applies itself.
+        return dict(self.generation)
+
+    def _model_input_limit(self) -> int:
+        limit = getattr(self.tokenizer, "model_max_length", None)
+        if not limit or limit > 100_000:
+            config = self._model.config
+            limit = getattr(config, "max_encoder_position_embeddings", None) or getattr(
+                config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+        return int(limit or FALLBACK_MAX_INPUT_TOKENS)
+
+
+def _family(config, model_id: str) -> str:
+    """The prompt family: "flan-t5", "t5", or the config's model_type."""
+    model_type = getattr(config, "model_type", "") or ""
+    if model_type in {"t5", "mt5", "umt5"}:
+        return "flan-t5" if "flan" in model_id.lower() else "t5"
+    return model_type
+
+
+def _load(model: str, dtype: str | None):
+    """Load tokenizer and model from a local directory or a hub id, failing fast."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    torch_dtype = _torch_dtype(dtype)
+    path = Path(model).expanduser()
+    if path.exists():
+        if not (path / "config.json").exists():
+            raise EngineError(f"{model}: not a model directory (no config.json)")
+        return _from_pretrained(str(path), torch_dtype, local_files_only=True)
+    if _looks_like_path(model):
+        raise EngineError(f"{model}: no such model directory")
+    try:
+        return _from_pretrained(model, torch_dtype, local_files_only=True)
+    except EngineError:
+        if _hub_offline():
+            raise EngineError(f"{model}: not in the local Hugging Face cache and HF_HUB_OFFLINE is set") from None
+        reachable, reason = _hub_reachable()
+        if not reachable:
+            raise EngineError(f"{model}: not in the local cache and the Hugging Face Hub is unreachable ({reason})") from None
+    return _from_pretrained(model, torch_dtype, local_files_only=False)
+
+
+def _from_pretrained(model: str, torch_dtype, local_files_only: bool):
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=local_files_only)
+        kwargs = {"local_files_only": local_files_only}
+        if torch_dtype is not None:
+            kwargs["dtype"] = torch_dtype
+        seq2seq = AutoModelForSeq2SeqLM.from_pretrained(model, **kwargs)
+    except (OSError, ValueError, KeyError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if local_files_only and not Path(model).exists():
+            raise EngineError(f"{model}: not found in the local cache ({reason})") from None
+        raise EngineError(f"{model}: cannot load a seq2seq model ({reason})") from None
+    return tokenizer, seq2seq
+
+
+def _torch_dtype(dtype: str | None):
+    import torch
+
+    if dtype in (None, "", "auto", "float32", "fp32"):
+        return None
+    choices = {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
+    if dtype not in choices:
+        raise EngineError(f"unknown dtype {dtype!r}: expected float32, bfloat16 or float16")
+    return choices[dtype]
+
+
+def _looks_like_path(model: str) -> bool:
+    return model.startswith((".", "/", "~")) or os.sep + os.sep in model or model.count("/") > 1
+
+
+def _hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _hub_reachable(timeout: float = HUB_PROBE_TIMEOUT_S) -> tuple[bool, str]:
+    """Whether a TCP connection to the hub endpoint opens within ``timeout`` seconds.
+
+    Run in a thread because name resolution has no timeout of its own.
+    """
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    parsed = urlparse(endpoint)
+    host, port = parsed.hostname or "huggingface.co", parsed.port or (443 if parsed.scheme != "http" else 80)
+
+    def connect() -> None:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        pool.submit(connect).result(timeout=timeout)
+        return True, ""
+    except concurrent.futures.TimeoutError:
+        return False, f"no answer from {host} in {timeout:.0f} s"
+    except OSError as exc:
+        return False, f"{host}: {exc.strerror or exc}"
+    finally:
+        pool.shutdown(wait=False)

@@ -1,0 +1,58 @@
+"""The one interface every summarisation engine implements.
+
+An engine is a batch callable: it is built once (loading any model then) and
+called on a batch of chunks, returning one summary per chunk, in order. That
+shape is what batched generation wants, and what a distributed engine such as
+Ray Data's ``map_batches`` expects (see ``__call__``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from summarize.models import Chunk, Sentence
+
+
+class EngineError(RuntimeError):
+    """An engine could not be built or run; the message is one line for users."""
+
+
+class Summarizer(ABC):
+    """Base class of the engines.
+
+    Attributes:
+        name: the engine's registry name ("abstractive", "extractive").
+        model: the model id or directory, or None when the engine has no model.
+        max_input_tokens: the longest input one call may take, counted by
+            ``count_tokens``; None when input length is unbounded.
+    """
+
+    name: str = ""
+    model: str | None = None
+    max_input_tokens: int | None = None
+
+    def count_tokens(self, text: str) -> int:
+        """Length of ``text`` in the units ``max_input_tokens`` is counted in."""
+        return len(text.split())
+
+    @abstractmethod
+    def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:
+        """Summarise each chunk in at most about ``max_words`` words.
+
+        Returns one summary per chunk, in order. Implementations must not
+        truncate their input: the chunker guarantees each chunk fits.
+        """
+
+    def __call__(self, batch: dict[str, Sequence[str]], max_words: int = 120) -> dict[str, list[str]]:
+        """Column-batch form for Ray Data style ``map_batches``.
+
+        ``batch["text"]`` holds the texts; returns ``{"text": ..., "summary": ...}``.
+        """
+        texts = list(batch["text"])
+        chunks = [Chunk(story_id=str(i), sentences=[Sentence(t)]) for i, t in enumerate(texts)]
+        return {"text": texts, "summary": self.summarize(chunks, max_words)}
+
+    def describe(self) -> dict:
+        """Settings worth recording in a briefing's metadata."""
+        return {"engine": self.name, "model": self.model}

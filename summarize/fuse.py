@@ -1,0 +1,214 @@
+"""Fuse: turn a story's chunk summaries into one story summary with sources.
+
+For engines with a bounded input, chunk summaries are summarised again: in one
+pass when their concatenation fits the model, hierarchically (re-chunked and
+summarised level by level) when it does not. All stories advance level by
+level together, so each level is one batched engine call. Redundant sentences
+are then removed, the summary is kept within the word budget by whole
+sentences, and each sentence is attributed to the articles that support it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from summarize.chunk import chunk_story, pack_sentences, sentence_key
+from summarize.engines.base import Summarizer
+from summarize.models import Article, Sentence, Source, Story, StorySummary, SummarySentence
+from summarize.sentences import split_sentences
+
+REDUNDANCY_THRESHOLD = 0.6  # word-set Jaccard above which a later sentence repeats an earlier one
+SUPPORT_THRESHOLD = 0.25  # TF-IDF cosine above which an article sentence supports a summary sentence
+MAX_LEVELS = 8
+SOURCE_TITLE_WORDS = 12
+_DATELINE = re.compile(r"^[A-Z][A-Za-z/ ,.'-]{1,60}?(?:\s\([A-Za-z.&' ]+\))?\s*[-\u2013\u2014]+\s*")
+
+
+@dataclass
+class _StoryWork:
+    story: Story
+    texts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def summarize_stories(stories: Sequence[Story], engine: Summarizer, max_words: int) -> list[StorySummary]:
+    """Summarise each story; returns one StorySummary per story, in input order."""
+    work = [_StoryWork(story) for story in stories]
+    pending = []
+    for item in work:
+        plan = chunk_story(item.story, engine.count_tokens, engine.max_input_tokens)
+        item.notes.extend(plan.notes)
+        if plan.repeated_sentences:
+            item.notes.append(f"{plan.repeated_sentences} sentences repeated across articles were summarised once")
+        pending.append((item, plan.chunks))
+    level = 0
+    while True:
+        batch = [(item, chunk) for item, chunks in pending for chunk in chunks]
+        if not batch:
+            break
+        outputs = engine.summarize([chunk for _, chunk in batch], max_words)
+        by_story: dict[int, list[str]] = {}
+        for (item, _), output in zip(batch, outputs):
+            by_story.setdefault(id(item), []).append(output)
+        level += 1
+        current, pending = pending, []
+        for item, chunks in current:
+            if not chunks:
+                continue
+            summaries = [s for s in by_story[id(item)] if s.strip()]
+            if len(chunks) == 1 or engine.max_input_tokens is None or level >= MAX_LEVELS:
+                item.texts = summaries
+                if len(summaries) > 1:
+                    item.notes.append(f"fusion stopped after {level} levels; chunk summaries were concatenated")
+                continue
+            # Fuse the chunk summaries: one more pass if they fit, else another level.
+            sentences = [Sentence(s) for summary in summaries for s in split_sentences(summary)]
+            next_plan = pack_sentences(sentences, item.story.id, engine.count_tokens, engine.max_input_tokens)
+            if len(next_plan.chunks) >= len(chunks):  # no progress: summaries are as long as their input
+                item.texts = summaries
+                item.notes.append("chunk summaries did not shrink; they were concatenated instead of fused")
+                continue
+            pending.append((item, next_plan.chunks))
+    return [_finish(item, max_words) for item in work]
+
+
+def summarize_story(story: Story, engine: Summarizer, max_words: int) -> StorySummary:
+    """Summarise one story (see ``summarize_stories``)."""
+    return summarize_stories([story], engine, max_words)[0]
+
+
+def summarize_documents(documents: Sequence[str], engine: Summarizer, max_words: int) -> str:
+    """Summarise one cluster of documents about one event into a summary text.
+
+    The path benchmarks use: the documents become the articles of one story
+    and go through the same chunk-summarise-fuse steps as a briefing.
+    """
+    articles = [Article(id=f"doc-{i}", text=text) for i, text in enumerate(documents) if text and text.strip()]
+    if not articles:
+        return ""
+    return summarize_story(Story(id="cluster", articles=articles), engine, max_words).summary
+
+
+def _finish(item: _StoryWork, max_words: int) -> StorySummary:
+    story = item.story
+    sentences = _distinct_sentences(_clean_output(text) for text in item.texts)
+    sentences, dropped = _within_budget(sentences, max_words)
+    if dropped:
+        item.notes.append(f"{dropped} summary sentences left out to keep within {max_words} words")
+    return StorySummary(
+        story_id=story.id,
+        headline=make_headline(story),
+        sentences=attribute_sentences(sentences, story.articles),
+        sources=make_sources(story),
+        notes=item.notes,
+    )
+
+
+def _clean_output(text: str) -> str:
+    """Remove control characters and broken bytes that a model may emit."""
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return " ".join(text.replace("\ufffd", "").split())
+
+
+def _distinct_sentences(texts) -> list[str]:
+    """Sentences of ``texts`` in order, without near-repeats of earlier ones."""
+    kept: list[str] = []
+    kept_words: list[set[str]] = []
+    for text in texts:
+        for sentence in split_sentences(text):
+            words = set(sentence_key(sentence).split())
+            if not words:
+                continue
+            if any(len(words & other) / len(words | other) > REDUNDANCY_THRESHOLD for other in kept_words):
+                continue
+            kept.append(sentence)
+            kept_words.append(words)
+    return kept
+
+
+def _within_budget(sentences: list[str], max_words: int) -> tuple[list[str], int]:
+    """Leading whole sentences within ``max_words`` (always at least one)."""
+    kept: list[str] = []
+    total = 0
+    for sentence in sentences:
+        words = len(sentence.split())
+        if kept and total + words > max_words:
+            break
+        kept.append(sentence)
+        total += words
+    return kept, len(sentences) - len(kept)
+
+
+def attribute_sentences(sentences: Sequence[str], articles: Sequence[Article]) -> list[SummarySentence]:
+    """Each summary sentence with the ids of the articles that support it.
+
+    An article supports a sentence when one of its sentences has TF-IDF cosine
+    similarity of at least SUPPORT_THRESHOLD with it; articles are listed best first.
+    """
+    if not sentences:
+        return []
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    article_sentences = [(a.id, s) for a in articles for s in split_sentences(a.text)]
+    if not article_sentences:
+        return [SummarySentence(text) for text in sentences]
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english")
+    try:
+        matrix = vectorizer.fit_transform([s for _, s in article_sentences] + list(sentences))
+    except ValueError:  # only stop words everywhere
+        return [SummarySentence(text) for text in sentences]
+    similarity = cosine_similarity(matrix[len(article_sentences):], matrix[: len(article_sentences)])
+    result = []
+    for row, text in zip(similarity, sentences):
+        best: dict[str, float] = {}
+        for (article_id, _), score in zip(article_sentences, row):
+            if score >= SUPPORT_THRESHOLD and score > best.get(article_id, 0.0):
+                best[article_id] = float(score)
+        result.append(SummarySentence(text, sorted(best, key=best.get, reverse=True)))
+    return result
+
+
+def make_headline(story: Story) -> str:
+    """A source's title when one exists, else the lead sentence of the story, shortened.
+
+    The title of the first article (the story's most representative) that has
+    one wins. Without titles, the first sentence of the first article loses its
+    dateline and is cut at a clause boundary to at most 14 words.
+    """
+    for article in story.articles:
+        if article.title:
+            return article.title
+    for article in story.articles:
+        sentences = split_sentences(article.text)
+        if sentences:
+            return _shorten_to_headline(sentences[0])
+    return "Untitled story"
+
+
+def _shorten_to_headline(sentence: str, max_words: int = 14) -> str:
+    sentence = _DATELINE.sub("", sentence).strip()
+    clause = re.split(r"(?<=\w)[,;:]\s|\s[-\u2013\u2014]\s", sentence)[0]
+    words = (clause if len(clause.split()) >= 5 else sentence).split()
+    headline = " ".join(words[:max_words]).rstrip(".,;:")
+    if headline[:1].islower():
+        headline = headline[0].upper() + headline[1:]
+    return headline + ("…" if len(words) > max_words else "")
+
+
+def make_sources(story: Story) -> list[Source]:
+    """How the briefing names each article: title (or first words), outlet, date."""
+    sources = []
+    for article in story.articles:
+        title = article.title
+        if not title:
+            words = _DATELINE.sub("", article.text).split()
+            title = " ".join(words[:SOURCE_TITLE_WORDS]) + ("…" if len(words) > SOURCE_TITLE_WORDS else "")
+        sources.append(Source(
+            article_id=article.id, title=title, outlet=article.outlet, date=article.date,
+            url=article.url, duplicate_of=story.duplicates.get(article.id),
+        ))
+    return sources

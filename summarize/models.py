@@ -1,0 +1,135 @@
+"""The plain data that flows through the pipeline, one stage to the next.
+
+ingest -> Article -> clean -> Article -> dedup/group -> Story -> chunk -> Chunk
+-> summarise/fuse -> StorySummary -> Briefing -> render.
+
+Every stage takes these values and returns new ones; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as read from a file, a JSON line, a feed entry or stdin.
+
+    ``id`` is unique within a run. ``origin`` says where it came from (a path,
+    ``path:line`` for JSON lines, ``<stdin>``) so errors and sources can name it.
+    """
+
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    date: dt.date | None = None
+    source: str | None = None  # the outlet ("Reuters"), when known
+    authors: tuple[str, ...] = ()
+    origin: str = ""
+
+    @property
+    def outlet(self) -> str:
+        """The outlet when known, else the file name it came from."""
+        if self.source:
+            return self.source
+        name = self.origin.rsplit("/", 1)[-1]
+        return name or self.id
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence with where it came from: its article and its index there."""
+
+    text: str
+    article_id: str = ""
+    position: int = 0
+
+
+@dataclass
+class Story:
+    """Articles about one event.
+
+    ``articles`` holds every source of the story. ``duplicates`` maps the id of a
+    near-duplicate article to the id of the article it copies: duplicates stay
+    sources of the story but their text is not summarised again.
+    """
+
+    id: str
+    articles: list[Article]
+    duplicates: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def distinct_articles(self) -> list[Article]:
+        """The articles whose text is summarised (near-duplicates left out)."""
+        return [a for a in self.articles if a.id not in self.duplicates]
+
+    @property
+    def latest_date(self) -> dt.date | None:
+        dates = [a.date for a in self.articles if a.date]
+        return max(dates) if dates else None
+
+
+@dataclass
+class Chunk:
+    """Whole sentences of one story that together fit the model's input."""
+
+    story_id: str
+    sentences: list[Sentence]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+@dataclass
+class Source:
+    """How a briefing names one article of a story."""
+
+    article_id: str
+    title: str
+    outlet: str
+    date: dt.date | None = None
+    url: str | None = None
+    duplicate_of: str | None = None
+
+
+@dataclass
+class SummarySentence:
+    """A sentence of a story summary and the articles that support it."""
+
+    text: str
+    supported_by: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StorySummary:
+    """One story of the briefing: headline, summary, sources."""
+
+    story_id: str
+    headline: str
+    sentences: list[SummarySentence]
+    sources: list[Source]
+    notes: list[str] = field(default_factory=list)  # what was dropped, and why
+    factual: dict | None = None  # entity check of the summary against its sources
+
+    @property
+    def summary(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+    @property
+    def article_ids(self) -> list[str]:
+        return [s.article_id for s in self.sources]
+
+
+@dataclass
+class Briefing:
+    """The whole briefing: stories in reading order plus how it was made."""
+
+    generated_at: dt.datetime
+    engine: str  # "abstractive", "extractive" or "extractive (fallback: ...)"
+    model: str | None
+    stories: list[StorySummary]
+    notes: list[str] = field(default_factory=list)  # run-level: skipped inputs, truncation
+    settings: dict = field(default_factory=dict)

@@ -1,0 +1,173 @@
+"""The pipeline end to end: articles in, one Briefing out.
+
+clean -> dedup -> group -> chunk -> summarise -> fuse, each stage a function
+of its own module; this module only wires them and records how the briefing
+was made. Reading inputs and writing outputs stay with the callers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from summarize.clean import clean_article
+from summarize.dedup import find_near_duplicates
+from summarize.engines import Summarizer, load_engine_with_fallback
+from summarize.fuse import summarize_stories
+from summarize.group import group_articles
+from summarize.models import Article, Briefing, Story, StorySummary
+
+DEFAULT_MAX_WORDS = 120
+
+
+@dataclass
+class BriefingOptions:
+    """What a user chooses for one briefing (CLI options, digest config)."""
+
+    engine: str = "auto"  # auto | abstractive | extractive
+    model: str | None = None  # hub id or local directory; None = the engine's default
+    max_words: int = DEFAULT_MAX_WORDS  # per story summary
+    threads: int | None = None
+    device: str | None = None
+    dtype: str | None = None
+    batch_size: int = 4
+    generation: dict = field(default_factory=dict)  # overrides of the model's generation_config
+    prompt_template: str | None = None
+
+    def engine_options(self) -> dict:
+        """Keyword arguments for an abstractive engine."""
+        return {
+            "threads": self.threads, "device": self.device, "dtype": self.dtype,
+            "batch_size": self.batch_size, "generation": self.generation,
+            "prompt_template": self.prompt_template,
+        }
+
+
+class SummaryCache(Protocol):
+    """Where summaries of unchanged stories are kept between runs (e.g. SQLite)."""
+
+    def get(self, key: str) -> StorySummary | None: ...
+
+    def put(self, key: str, summary: StorySummary) -> None: ...
+
+
+def prepare_articles(articles: Sequence[Article]) -> tuple[list[Article], list[str]]:
+    """Clean every article; articles left with no text are dropped with a note."""
+    cleaned, notes = [], []
+    for article in articles:
+        result = clean_article(article)
+        if result.text.strip():
+            cleaned.append(result)
+        else:
+            notes.append(f"{article.origin or article.id}: no text left after removing boilerplate; skipped")
+    return cleaned, notes
+
+
+def build_stories(articles: Sequence[Article]) -> list[Story]:
+    """Group cleaned articles into stories, most-covered and most recent first.
+
+    Near-duplicates are found first and grouped with the article they copy;
+    they stay sources of that story but are not summarised again. Within a
+    story, the article kept for a duplicate precedes it.
+    """
+    duplicates = find_near_duplicates(articles)
+    originals = [a for a in articles if a.id not in duplicates]
+    by_id = {a.id: a for a in articles}
+    stories = []
+    for group in group_articles(originals):
+        members = list(group)
+        member_ids = {a.id for a in members}
+        story_duplicates = {}
+        for duplicate_id, kept_id in duplicates.items():
+            if _root(kept_id, duplicates) in member_ids:
+                members.append(by_id[duplicate_id])
+                story_duplicates[duplicate_id] = kept_id
+        stories.append(Story(id=_story_id(members), articles=members, duplicates=story_duplicates))
+    return rank_stories(stories)
+
+
+def rank_stories(stories: Sequence[Story]) -> list[Story]:
+    """Order stories by number of sources, then recency; ties keep input order."""
+    def key(indexed):
+        index, story = indexed
+        latest = story.latest_date
+        return (-len(story.articles), -(latest.toordinal() if latest else 0), index)
+
+    return [story for _, story in sorted(enumerate(stories), key=key)]
+
+
+def build_briefing(
+    articles: Sequence[Article],
+    options: BriefingOptions | None = None,
+    engine: Summarizer | None = None,
+    fallback_reason: str | None = None,
+    summary_cache: SummaryCache | None = None,
+    notes: Sequence[str] = (),
+    now: dt.datetime | None = None,
+) -> Briefing:
+    """Make the briefing for ``articles``.
+
+    ``engine`` is built from ``options`` when not given (falling back to the
+    extractive engine when ``options.engine`` is "auto" and the model cannot
+    be loaded). ``fallback_reason`` records a fallback the caller already made.
+    With a ``summary_cache``, stories whose articles and settings are
+    unchanged reuse their stored summary.
+    """
+    options = options or BriefingOptions()
+    if engine is None:
+        engine, fallback_reason = load_engine_with_fallback(options.engine, options.model, **options.engine_options())
+    cleaned, run_notes = prepare_articles(articles)
+    stories = build_stories(cleaned)
+    settings = {**engine.describe(), "max_words": options.max_words}
+    summaries = _summaries_with_cache(stories, engine, options.max_words, settings, summary_cache)
+    engine_label = engine.name if not fallback_reason else f"{engine.name} (fallback: {fallback_reason})"
+    return Briefing(
+        generated_at=now or dt.datetime.now(dt.timezone.utc),
+        engine=engine_label,
+        model=engine.model,
+        stories=summaries,
+        notes=[*notes, *run_notes],
+        settings=settings,
+    )
+
+
+def story_cache_key(story: Story, settings: dict) -> str:
+    """A key that changes when the story's articles or the summary settings change."""
+    content = sorted(hashlib.sha256(f"{a.title}\n{a.text}".encode()).hexdigest() for a in story.articles)
+    payload = json.dumps({"settings": settings, "articles": content}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _summaries_with_cache(stories, engine, max_words, settings, cache) -> list[StorySummary]:
+    if cache is None:
+        return summarize_stories(stories, engine, max_words)
+    keys = [story_cache_key(story, settings) for story in stories]
+    cached = [cache.get(key) for key in keys]
+    missing = [story for story, hit in zip(stories, cached) if hit is None]
+    fresh = iter(summarize_stories(missing, engine, max_words))
+    result = []
+    for story, key, hit in zip(stories, keys, cached):
+        if hit is None:
+            hit = next(fresh)
+            cache.put(key, hit)
+        else:
+            hit.story_id = story.id
+        result.append(hit)
+    return result
+
+
+def _root(article_id: str, duplicates: dict[str, str]) -> str:
+    seen = set()
+    while article_id in duplicates and article_id not in seen:
+        seen.add(article_id)
+        article_id = duplicates[article_id]
+    return article_id
+
+
+def _story_id(articles: Sequence[Article]) -> str:
+    digest = hashlib.sha1("\n".join(sorted(a.id for a in articles)).encode()).hexdigest()
+    return f"story-{digest[:10]}"

@@ -1,0 +1,47 @@
+"""Shared fixtures: the seed articles, tiny models built offline, one torch thread."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+# Tests share a 2-core machine with other work; more threads only make them slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+# No test may touch the network: hub ids must fail fast, not retry for 20 s.
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tiny_model import build_tiny_model  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+SHARED_BENCH = REPO.parent / "shared" / "bench"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread():
+    import torch
+
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A tiny random BART and its BPE tokenizer, saved with save_pretrained."""
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-bart"), "bart")
+
+
+@pytest.fixture(scope="session")
+def tiny_t5_dir(tmp_path_factory) -> Path:
+    """A tiny random T5 (an instruction-model family) and its tokenizer."""
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-t5"), "t5")

@@ -1,0 +1,86 @@
+"""The abstractive engine, exercised through the real from_pretrained path on tiny models."""
+
+import time
+
+import pytest
+
+from summarize.engines import EngineError, load_engine, load_engine_with_fallback
+from summarize.engines.abstractive import AbstractiveSummarizer
+from summarize.models import Chunk, Sentence
+
+
+def chunk(text: str) -> Chunk:
+    return Chunk("s", [Sentence(text)])
+
+
+@pytest.fixture(scope="module")
+def bart(tiny_model_dir):
+    return AbstractiveSummarizer(str(tiny_model_dir), threads=1, batch_size=2, generation={"max_new_tokens": 12})
+
+
+def test_loads_a_local_directory_and_describes_itself(bart, tiny_model_dir):
+    info = bart.describe()
+    assert info["engine"] == "abstractive" and info["model"] == str(tiny_model_dir)
+    assert info["device"] == "cpu" and info["family"] == "bart"
+    # The input limit comes from the checkpoint (128 positions), not a constant.
+    assert bart.max_input_tokens == 128 - bart.count_tokens("")
+
+
+def test_one_summary_per_input_in_order_and_deterministic(bart):
+    chunks = [chunk("Putin met Zelensky."), chunk("Shares rose 3% after the bank cut rates. " * 4), chunk("Frogs in Peru.")]
+    first = bart.summarize(chunks, max_words=50)
+    assert len(first) == 3 and all(isinstance(s, str) for s in first)
+    assert bart.summarize(chunks, max_words=50) == first
+    # Batching and sorting by length must not change any output.
+    assert [bart.summarize([c], max_words=50)[0] for c in chunks] == first
+
+
+def test_progress_is_reported_per_batch(bart):
+    seen = []
+    bart.on_progress = lambda done, total: seen.append((done, total))
+    try:
+        bart.summarize([chunk("a b c.")] * 3, max_words=20)
+    finally:
+        bart.on_progress = None
+    assert seen == [(2, 3), (3, 3)]
+
+
+def test_generation_config_is_the_default_and_overrides_apply(tiny_model_dir):
+    default = AbstractiveSummarizer(str(tiny_model_dir))
+    assert default.describe()["generation"] == {}
+    assert default._model.generation_config.num_beams == 2  # from generation_config.json
+    short = AbstractiveSummarizer(str(tiny_model_dir), generation={"max_new_tokens": 3, "num_beams": 1})
+    ids = short.tokenizer(short.summarize([chunk("Putin met Zelensky in Istanbul.")], 50)[0])["input_ids"]
+    assert len(ids) <= 3 + 2 + 2  # 3 new tokens, plus forced bos/eos and the re-encoding's specials
+
+
+def test_too_long_input_is_an_error_not_truncation(bart):
+    with pytest.raises(EngineError, match="exceeds"):
+        bart.summarize([chunk("peace talks " * 400)], max_words=50)
+
+
+def test_t5_family_gets_its_prompt_template(tiny_t5_dir):
+    t5 = AbstractiveSummarizer(str(tiny_t5_dir), generation={"max_new_tokens": 5})
+    assert t5.family == "t5"
+    assert t5.prompt.render(text="Some news.") == "summarize: Some news."
+    assert t5.max_input_tokens < 128  # room is left for the instruction
+    assert len(t5.summarize([chunk("Some news.")], 20)) == 1
+
+
+def test_column_batch_call_for_distributed_engines(bart):
+    out = bart({"text": ["One article.", "Another article."]})
+    assert out["text"] == ["One article.", "Another article."] and len(out["summary"]) == 2
+
+
+def test_missing_directory_is_a_clear_error():
+    with pytest.raises(EngineError, match="no such model directory"):
+        load_engine("abstractive", "./no/such/model")
+
+
+def test_unreachable_hub_model_fails_fast_and_auto_falls_back():
+    start = time.monotonic()
+    with pytest.raises(EngineError, match="not in the local"):
+        load_engine("abstractive", "someone/model-that-is-not-cached")
+    engine, reason = load_engine_with_fallback("auto", "someone/model-that-is-not-cached")
+    assert time.monotonic() - start < 10
+    assert engine.name == "extractive" and "someone/model-that-is-not-cached" in reason

@@ -48,6 +48,11 @@ class BriefFormat(str, Enum):
     json = "json"
 
 
+class GuardMode(str, Enum):
+    remove = "remove"
+    flag = "flag"
+
+
 class StoriesFormat(str, Enum):
     text = "text"
     json = "json"
@@ -128,6 +133,8 @@ def brief(
     num_beams: BeamsOpt = None,
     max_new_tokens: MaxNewTokensOpt = None,
     prompt_template: PromptOpt = None,
+    unsupported: Annotated[GuardMode, typer.Option("--unsupported", help="Sentences naming entities not in the sources: remove them or keep and flag them.")] = GuardMode.remove,
+    cite: Annotated[bool, typer.Option("--cite", help="Mark each sentence with the numbers of its supporting sources.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Summarise articles into a briefing: a headline, summary and sources per story.
@@ -142,6 +149,7 @@ def brief(
     options = BriefingOptions(
         engine=engine.value, model=model, max_words=max_words, threads=threads, device=device, dtype=dtype,
         batch_size=batch_size, generation=generation, prompt_template=str(prompt_template) if prompt_template else None,
+        unsupported=unsupported.value,
     )
     inputs = read_inputs(paths, quiet)
     with progress_bars(quiet) as bars:
@@ -162,7 +170,7 @@ def brief(
                                     notes=[f"skipped input: {e}" for e in inputs.errors])
         except EngineError as exc:
             raise fail(str(exc), EXIT_ENGINE_FAILED) from None
-    write_output(render(result, format.value), output)
+    write_output(render(result, format.value, cite=cite), output)
 
 
 @app.command()
@@ -210,6 +218,15 @@ def _story_text(number: int, story) -> str:
         date = article.date.isoformat() if article.date else "no date"
         lines.append(f"  - {article.id}  {article.outlet}  {date}{duplicate}")
     return "\n".join(lines) + "\n\n"
+
+
+from summarize.digest.cli import register as _register_digest  # noqa: E402  (digest command: issue 5)
+
+_register_digest(app)
+
+from eval.cli import register as _register_eval  # noqa: E402  (eval and bench commands: issue 3)
+
+_register_eval(app)
 
 
 def main() -> None:

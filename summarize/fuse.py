@@ -23,7 +23,15 @@ from summarize.sentences import split_sentences
 REDUNDANCY_THRESHOLD = 0.6  # word-set Jaccard above which a later sentence repeats an earlier one
 SUPPORT_THRESHOLD = 0.25  # TF-IDF cosine above which an article sentence supports a summary sentence
 MAX_LEVELS = 8
+GUARD_MODES = ("remove", "flag")
 SOURCE_TITLE_WORDS = 12
+# Words that point back to something said before: a sentence opening with one
+# reads wrongly unless what it refers to comes right before it.
+_DANGLING_OPENER = re.compile(
+    r"^(?:he|she|they|it|this|that|these|those|his|her|their|its|but|and|however|also|instead|meanwhile|"
+    r"still|yet|such|there|then|both|the two)\b",
+    re.IGNORECASE,
+)
 _DATELINE = re.compile(r"^[A-Z][A-Za-z/ ,.'-]{1,60}?(?:\s\([A-Za-z.&' ]+\))?\s*[-\u2013\u2014]+\s*")
 
 
@@ -34,15 +42,24 @@ class _StoryWork:
     notes: list[str] = field(default_factory=list)
 
 
-def summarize_stories(stories: Sequence[Story], engine: Summarizer, max_words: int) -> list[StorySummary]:
-    """Summarise each story; returns one StorySummary per story, in input order."""
+def summarize_stories(
+    stories: Sequence[Story], engine: Summarizer, max_words: int, unsupported: str = "remove"
+) -> list[StorySummary]:
+    """Summarise each story; returns one StorySummary per story, in input order.
+
+    ``unsupported`` is the factual guard's mode: "remove" drops summary
+    sentences naming entities (names, numbers, dates) that the story's sources
+    do not contain; "flag" keeps them and lists the entities.
+    """
+    if unsupported not in GUARD_MODES:
+        raise ValueError(f"unknown mode {unsupported!r}: expected one of {', '.join(GUARD_MODES)}")
     work = [_StoryWork(story) for story in stories]
     pending = []
     for item in work:
         plan = chunk_story(item.story, engine.count_tokens, engine.max_input_tokens)
         item.notes.extend(plan.notes)
         if plan.repeated_sentences:
-            item.notes.append(f"{plan.repeated_sentences} sentences repeated across articles were summarised once")
+            item.notes.append(f"{_count(plan.repeated_sentences, 'sentence')} repeated across articles summarised once")
         pending.append((item, plan.chunks))
     level = 0
     while True:
@@ -72,12 +89,12 @@ def summarize_stories(stories: Sequence[Story], engine: Summarizer, max_words: i
                 item.notes.append("chunk summaries did not shrink; they were concatenated instead of fused")
                 continue
             pending.append((item, next_plan.chunks))
-    return [_finish(item, max_words) for item in work]
+    return [_finish(item, max_words, unsupported) for item in work]
 
 
-def summarize_story(story: Story, engine: Summarizer, max_words: int) -> StorySummary:
+def summarize_story(story: Story, engine: Summarizer, max_words: int, unsupported: str = "remove") -> StorySummary:
     """Summarise one story (see ``summarize_stories``)."""
-    return summarize_stories([story], engine, max_words)[0]
+    return summarize_stories([story], engine, max_words, unsupported)[0]
 
 
 def summarize_documents(documents: Sequence[str], engine: Summarizer, max_words: int) -> str:
@@ -92,19 +109,72 @@ def summarize_documents(documents: Sequence[str], engine: Summarizer, max_words:
     return summarize_story(Story(id="cluster", articles=articles), engine, max_words).summary
 
 
-def _finish(item: _StoryWork, max_words: int) -> StorySummary:
+def _finish(item: _StoryWork, max_words: int, unsupported: str) -> StorySummary:
     story = item.story
+    sources = [article.text for article in story.articles]
     sentences = _distinct_sentences(_clean_output(text) for text in item.texts)
+    sentences, flags, removed = factual_guard(sentences, sources, unsupported)
+    if removed:
+        item.notes.append(f"{_count(len(removed), 'sentence')} removed: naming entities the sources do not contain")
+    sentences, dangling = drop_dangling_references(sentences, story.distinct_articles)
+    if dangling:
+        item.notes.append(f"{_count(dangling, 'sentence')} left out: referring back to a sentence the summary does not include")
     sentences, dropped = _within_budget(sentences, max_words)
     if dropped:
-        item.notes.append(f"{dropped} summary sentences left out to keep within {max_words} words")
-    return StorySummary(
+        item.notes.append(f"{_count(dropped, 'summary sentence')} left out to keep within {max_words} words")
+    attributed = attribute_sentences(sentences, story.articles)
+    for sentence in attributed:
+        sentence.unsupported = flags.get(sentence.text, [])
+    summary = StorySummary(
         story_id=story.id,
         headline=make_headline(story),
-        sentences=attribute_sentences(sentences, story.articles),
+        sentences=attributed,
         sources=make_sources(story),
         notes=item.notes,
     )
+    summary.factual = story_factual_check(summary.summary, sources, removed)
+    return summary
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "remove"):
+    """Check each sentence's entities against ``sources``.
+
+    Returns the sentences kept, a map sentence -> unsupported entities (for
+    flagged sentences), and the removed sentences as dicts with ``text`` and
+    ``unsupported``. In "remove" mode a sentence with any unsupported entity
+    is removed; in "flag" mode it is kept and listed in the map.
+    """
+    from eval.factual import check_sentences
+
+    if not sentences:
+        return [], {}, []
+    kept, flags, removed = [], {}, []
+    for sentence, check in zip(sentences, check_sentences(sentences, sources)):
+        if check.ok:
+            kept.append(sentence)
+        elif mode == "flag":
+            kept.append(sentence)
+            flags[sentence] = list(check.unsupported)
+        else:
+            removed.append({"text": sentence, "unsupported": list(check.unsupported)})
+    return kept, flags, removed
+
+
+def story_factual_check(summary: str, sources: Sequence[str], removed: list[dict]) -> dict:
+    """The story's entity check: precision-source, entities not in the sources, removed sentences."""
+    from eval.factual import check_summary
+
+    check = check_summary(summary, sources) if summary else None
+    return {
+        "precision_source": check.precision_source if check else None,
+        "entities": len(check.entities) if check else 0,
+        "unsupported": list(check.unsupported) if check else [],
+        "removed_sentences": removed,
+    }
 
 
 def _clean_output(text: str) -> str:
@@ -127,6 +197,35 @@ def _distinct_sentences(texts) -> list[str]:
             kept.append(sentence)
             kept_words.append(words)
     return kept
+
+
+def drop_dangling_references(sentences: list[str], articles: Sequence[Article]) -> tuple[list[str], int]:
+    """Drop sentences that open with a reference ("He said", "This") to something not included.
+
+    A sentence copied from an article may open that way only when the summary
+    sentence right before it is its predecessor in that article. A sentence
+    not found in the articles (a model's own) may not open the summary that
+    way. The first sentence is kept when every sentence would be dropped.
+    Returns the kept sentences and the number dropped.
+    """
+    predecessor: dict[str, str | None] = {}
+    for article in articles:
+        previous = None
+        for sentence in split_sentences(article.text):
+            predecessor.setdefault(sentence, previous)
+            previous = sentence
+    kept: list[str] = []
+    for sentence in sentences:
+        if _DANGLING_OPENER.match(sentence):
+            if sentence in predecessor:
+                if not kept or kept[-1] != predecessor[sentence]:
+                    continue
+            elif not kept:
+                continue
+        kept.append(sentence)
+    if not kept and sentences:
+        kept = sentences[:1]
+    return kept, len(sentences) - len(kept)
 
 
 def _within_budget(sentences: list[str], max_words: int) -> tuple[list[str], int]:

@@ -101,6 +101,7 @@ class SummarySentence:
 
     text: str
     supported_by: list[str] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)  # entities not found in the sources (flag mode)
 
 
 @dataclass

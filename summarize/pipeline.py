@@ -37,6 +37,7 @@ class BriefingOptions:
     batch_size: int = 4
     generation: dict = field(default_factory=dict)  # overrides of the model's generation_config
     prompt_template: str | None = None
+    unsupported: str = "remove"  # factual guard: remove or flag sentences with unsupported entities
 
     def engine_options(self) -> dict:
         """Keyword arguments for an abstractive engine."""
@@ -122,8 +123,8 @@ def build_briefing(
         engine, fallback_reason = load_engine_with_fallback(options.engine, options.model, **options.engine_options())
     cleaned, run_notes = prepare_articles(articles)
     stories = build_stories(cleaned)
-    settings = {**engine.describe(), "max_words": options.max_words}
-    summaries = _summaries_with_cache(stories, engine, options.max_words, settings, summary_cache)
+    settings = {**engine.describe(), "max_words": options.max_words, "unsupported": options.unsupported}
+    summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache)
     engine_label = engine.name if not fallback_reason else f"{engine.name} (fallback: {fallback_reason})"
     return Briefing(
         generated_at=now or dt.datetime.now(dt.timezone.utc),
@@ -142,13 +143,13 @@ def story_cache_key(story: Story, settings: dict) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _summaries_with_cache(stories, engine, max_words, settings, cache) -> list[StorySummary]:
+def _summaries_with_cache(stories, engine, options, settings, cache) -> list[StorySummary]:
     if cache is None:
-        return summarize_stories(stories, engine, max_words)
+        return summarize_stories(stories, engine, options.max_words, options.unsupported)
     keys = [story_cache_key(story, settings) for story in stories]
     cached = [cache.get(key) for key in keys]
     missing = [story for story, hit in zip(stories, cached) if hit is None]
-    fresh = iter(summarize_stories(missing, engine, max_words))
+    fresh = iter(summarize_stories(missing, engine, options.max_words, options.unsupported))
     result = []
     for story, key, hit in zip(stories, keys, cached):
         if hit is None:

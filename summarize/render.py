@@ -56,26 +56,46 @@ def _source_to_dict(source: Source) -> dict:
     return data
 
 
-def render_json(briefing: Briefing) -> str:
-    return json.dumps(briefing_to_dict(briefing), ensure_ascii=False, indent=2, default=str) + "\n"
-
-
-def render_markdown(briefing: Briefing) -> str:
+def render_markdown(briefing: Briefing, cite: bool = False) -> str:
+    """Markdown; with ``cite`` each sentence ends with the numbers of its supporting sources."""
     lines = [f"# Morning briefing, {_day(briefing)}", "", f"_{_byline(briefing)}_", ""]
     for number, story in enumerate(briefing.stories, start=1):
-        lines += [f"## {number}. {_md_inline(story.headline)}", "", _md_inline(story.summary) or "_(no summary)_", ""]
+        summary = _cited_summary(story, _md_inline, cite)
+        lines += [f"## {number}. {_md_inline(story.headline)}", "", summary or "_(no summary)_", ""]
+        check = factual_line(story)
+        if check:
+            lines += [f"_{_md_inline(check)}_", ""]
         lines.append(f"**Sources ({len(story.sources)}):**")
-        lines += [f"- {_md_inline(_source_line(source))}" for source in story.sources]
+        marker = (lambda i: f"{i}.") if cite else (lambda i: "-")
+        lines += [f"{marker(i)} {_md_source_line(source)}" for i, source in enumerate(story.sources, start=1)]
         lines.append("")
-    lines += _notes_lines(briefing, prefix="> ")
+    lines += _notes_lines(briefing, prefix="> ", escape=_md_inline)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def render_text(briefing: Briefing) -> str:
+def _md_source_line(source: Source) -> str:
+    title = _md_inline(source.title)
+    parts = [f"[{title}]({source.url})" if source.url else title, _md_inline(source.outlet)]
+    if source.date:
+        parts.append(source.date.isoformat())
+    line = " | ".join(parts)
+    if source.duplicate_of:
+        line += f" (near-duplicate of {_md_inline(source.duplicate_of)})"
+    return line
+
+
+def render_text(briefing: Briefing, cite: bool = False) -> str:
+    """Plain text; ``cite`` as for Markdown."""
     lines = [f"MORNING BRIEFING, {_day(briefing)}", _byline(briefing), ""]
     for number, story in enumerate(briefing.stories, start=1):
-        lines += [f"{number}. {story.headline}", "", story.summary or "(no summary)", "", f"Sources ({len(story.sources)}):"]
-        lines += [f"  - {_source_line(source)}" for source in story.sources]
+        summary = _cited_summary(story, str, cite)
+        lines += [f"{number}. {story.headline}", "", summary or "(no summary)", ""]
+        check = factual_line(story)
+        if check:
+            lines += [check, ""]
+        lines.append(f"Sources ({len(story.sources)}):")
+        marker = (lambda i: f"[{i}]") if cite else (lambda i: "-")
+        lines += [f"  {marker(i)} {_source_line(source)}" for i, source in enumerate(story.sources, start=1)]
         lines.append("")
     lines += _notes_lines(briefing, prefix="")
     return "\n".join(lines).rstrip() + "\n"
@@ -89,12 +109,18 @@ _TEMPLATES = jinja2.Environment(
 )
 
 
-def render_html(briefing: Briefing) -> str:
+def render_html(briefing: Briefing, cite: bool = False) -> str:
+    """HTML from the Jinja2 template; ``cite`` adds source numbers after each sentence."""
     template = _TEMPLATES.get_template("briefing.html.j2")
-    return template.render(briefing=briefing, day=_day(briefing), byline=_byline(briefing), source_line=_source_line)
+    return template.render(briefing=briefing, day=_day(briefing), byline=_byline(briefing), cite=cite,
+                           citations=source_numbers, factual_line=factual_line)
 
 
-RENDERERS: dict[str, Callable[[Briefing], str]] = {
+def render_json(briefing: Briefing, cite: bool = False) -> str:
+    return json.dumps(briefing_to_dict(briefing), ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+RENDERERS: dict[str, Callable[..., str]] = {
     "markdown": render_markdown,
     "text": render_text,
     "html": render_html,
@@ -102,11 +128,46 @@ RENDERERS: dict[str, Callable[[Briefing], str]] = {
 }
 
 
-def render(briefing: Briefing, fmt: str = "markdown") -> str:
-    """The briefing in ``fmt`` (one of FORMATS); ValueError for an unknown format."""
+def render(briefing: Briefing, fmt: str = "markdown", cite: bool = False) -> str:
+    """The briefing in ``fmt`` (one of FORMATS); ValueError for an unknown format.
+
+    ``cite`` marks each summary sentence with the numbers of the sources that
+    support it (JSON always carries them as ``supported_by``).
+    """
     if fmt not in RENDERERS:
         raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    return RENDERERS[fmt](briefing)
+    return RENDERERS[fmt](briefing, cite=cite)
+
+
+def factual_line(story: StorySummary) -> str:
+    """One line on the story's entity check, or "" when there is none."""
+    check = story.factual
+    if not check or not check.get("entities"):
+        return ""
+    share = check.get("precision_source")
+    line = f"Entity check: {share:.0%} of names, numbers and dates found in the sources"
+    if check.get("unsupported"):
+        line += "; not found: " + ", ".join(check["unsupported"])
+    removed = check.get("removed_sentences") or []
+    if removed:
+        line += f"; {len(removed)} unsupported {'sentence' if len(removed) == 1 else 'sentences'} removed"
+    return line + "."
+
+
+def source_numbers(story: StorySummary, sentence) -> list[int]:
+    """1-based positions in ``story.sources`` of the articles supporting ``sentence``."""
+    position = {source.article_id: i for i, source in enumerate(story.sources, start=1)}
+    return sorted(position[a] for a in sentence.supported_by if a in position)
+
+
+def _cited_summary(story: StorySummary, escape: Callable[[str], str], cite: bool) -> str:
+    """The summary, each sentence followed by its flag and (with ``cite``) its source numbers."""
+    parts = []
+    for sentence in story.sentences:
+        numbers = source_numbers(story, sentence) if cite else []
+        flag = f" (unsupported: {', '.join(sentence.unsupported)})" if sentence.unsupported else ""
+        parts.append(escape(sentence.text + flag) + ("".join(f"[{n}]" for n in numbers)))
+    return " ".join(parts)
 
 
 def _day(briefing: Briefing) -> str:
@@ -135,13 +196,13 @@ def _source_line(source: Source) -> str:
     return line
 
 
-def _notes_lines(briefing: Briefing, prefix: str) -> list[str]:
+def _notes_lines(briefing: Briefing, prefix: str, escape: Callable[[str], str] = str) -> list[str]:
     notes = list(briefing.notes)
     for story in briefing.stories:
         notes += [f"{story.headline}: {note}" for note in story.notes]
     if not notes:
         return []
-    return [f"{prefix}Notes:"] + [f"{prefix}- {note}" for note in notes]
+    return [f"{prefix}Notes:"] + [f"{prefix}- {escape(note)}" for note in notes]
 
 
 def _md_inline(text: str) -> str:

@@ -158,6 +158,10 @@ def parse_duration(text: str) -> dt.timedelta:
 def format_duration(delta: dt.timedelta) -> str:
     """The inverse of ``parse_duration`` for display (``1d12h``)."""
     seconds = int(delta.total_seconds())
+    # One unit when it divides exactly: "24h" reads better than "1d", "7d" than "1w".
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0 and (unit != "d" or seconds >= 2 * size):
+            return f"{seconds // size}{unit}"
     out = []
     for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if seconds >= size:

@@ -42,10 +42,14 @@ class Envelope:
 
 
 def make_message_id(created: dt.datetime, content_hash: str, sender: str) -> str:
-    """``<briefing.20250515T060000.000000Z.<hash16>@sender-domain>``: unique per digest, fixed once made."""
+    """``<20250515060000000000.<hash12>.briefing@sender-domain>``: unique per digest, fixed once made.
+
+    Creation time (UTC, microseconds) and the content hash; short, so that the
+    header line is not folded.
+    """
     domain = email.utils.parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    stamp = created.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
-    return f"<briefing.{stamp}.{content_hash[:16]}@{domain}>"
+    stamp = created.astimezone(dt.timezone.utc).strftime("%Y%m%d%H%M%S%f")
+    return f"<{stamp}.{content_hash[:12]}.briefing@{domain}>"
 
 
 def make_subject(template: str, briefing: Briefing, article_count: int) -> str:
@@ -70,26 +74,6 @@ def digest_context(briefing: Briefing, subject: str, article_count: int) -> dict
         "stories": [_story_context(story) for story in briefing.stories],
         "notes": list(briefing.notes),
     }
-
-
-def factual_flags(story: StorySummary) -> list[str]:
-    """One line per thing the factual check flagged in a story (empty when all is supported).
-
-    The check's record (``StorySummary.factual``) is a dict; lists of removed or
-    unsupported items and any falsy ``ok``/``supported`` verdict are reported.
-    """
-    record = story.factual
-    if not record:
-        return []
-    flags = []
-    for key, value in record.items():
-        if key in ("ok", "supported", "passed", "consistent") and value is False:
-            flags.append(f"{key.replace('_', ' ')}: no")
-        elif isinstance(value, (list, tuple)) and value and any(
-            word in key for word in ("unsupported", "removed", "flagged", "missing", "hallucinat")
-        ):
-            flags.append(f"{key.replace('_', ' ')}: " + "; ".join(_flag_item(v) for v in value))
-    return flags
 
 
 def render_bodies(context: dict, html_template: Path | None = None, text_template: Path | None = None) -> tuple[str, str]:
@@ -128,6 +112,7 @@ def build_message(
             subtype="json",
             filename=f"briefing-{created.astimezone(dt.timezone.utc):%Y-%m-%d}.json",
         )
+    _fix_boundaries(message, content_hash)
     return message
 
 
@@ -154,11 +139,32 @@ def briefing_json(briefing: Briefing) -> str:
     return json.dumps(briefing_to_dict(briefing), ensure_ascii=False, indent=2, default=str) + "\n"
 
 
+def _fix_boundaries(message: EmailMessage, content_hash: str) -> None:
+    """Boundaries from the content hash instead of random ones: the same digest gives the same bytes.
+
+    They cannot occur inside a part: the text parts are quoted-printable
+    (which writes ``=`` as ``=3D``) and the attachment is base64 (no ``-``).
+    """
+    for depth, part in enumerate(p for p in message.walk() if p.is_multipart()):
+        part.set_boundary(f"==briefing-{depth}-{content_hash[:24]}==")
+
+
 def _story_context(story: StorySummary) -> dict:
+    from summarize.render import factual_line
+
+    check = story.factual or {}
+    flagged = [s for s in story.sentences if getattr(s, "unsupported", None)]
     return {
         "headline": story.headline,
         "summary": story.summary,
-        "sentences": [s.text for s in story.sentences],
+        # Each sentence with the entities the factual check did not find in the sources (flag mode).
+        "sentences": [{"text": s.text, "unsupported": list(getattr(s, "unsupported", None) or [])} for s in story.sentences],
+        "summary_marked": " ".join(
+            s.text + (f" [not in the sources: {', '.join(s.unsupported)}]" if getattr(s, "unsupported", None) else "")
+            for s in story.sentences
+        ),
+        "check": factual_line(story),  # the same line `briefing brief` prints
+        "check_failed": bool(check.get("unsupported") or check.get("removed_sentences") or flagged),
         "sources": [
             {
                 "title": source.title,
@@ -169,18 +175,8 @@ def _story_context(story: StorySummary) -> dict:
             }
             for source in story.sources
         ],
-        "flags": factual_flags(story),
         "notes": list(story.notes),
     }
-
-
-def _flag_item(value: object) -> str:
-    if isinstance(value, dict):
-        text = value.get("text") or value.get("sentence") or value.get("entity")
-        if text:
-            return str(text)
-        return ", ".join(f"{k}={v}" for k, v in value.items())
-    return str(value)
 
 
 def _is_web_url(url: str | None) -> bool:

@@ -62,6 +62,8 @@ EXIT_FAILED = 4
 # Cached summaries unused for this long are dropped; stories older than any window are never asked for again.
 CACHE_TTL = dt.timedelta(days=90)
 INVALID_FOLDER = "invalid"
+# Generation settings that `briefing brief` takes as options; in [engine] they go into `generation`.
+GENERATION_KEYS = ("num_beams", "max_new_tokens")
 
 log = logging.getLogger("briefing.digest")
 
@@ -138,10 +140,17 @@ def briefing_options(config: DigestConfig):
         if getattr(config, name) is not None:
             values[name] = getattr(config, name)
     problems = []
+    generation: dict[str, object] = {}
     for key, value in config.engine_options.items():
+        if key in GENERATION_KEYS:  # as `briefing brief --num-beams/--max-new-tokens`
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problems.append(f"{config.path}: engine.{key}: expected a positive whole number, got {value!r}")
+            generation[key] = value
+            continue
         spec = fields.get(key)
         if spec is None or key in ("engine", "model", "max_words", "threads"):
-            known = ", ".join(["name", "model", "max_words", "threads", *(n for n in fields if n not in values and n != "engine")])
+            others = (n for n in fields if n not in ("engine", "model", "max_words", "threads"))
+            known = ", ".join(["name", "model", "max_words", "threads", *GENERATION_KEYS, *others])
             problems.append(f"{config.path}: unknown key engine.{key} (known: {known})")
             continue
         default = spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
@@ -151,6 +160,8 @@ def briefing_options(config: DigestConfig):
         values[key] = value
     if problems:
         raise ConfigError(problems)
+    if generation:
+        values["generation"] = {**dict(values.get("generation") or {}), **generation}
     return BriefingOptions(**values)
 
 

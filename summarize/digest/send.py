@@ -70,6 +70,8 @@ def send_message(
     except smtplib.SMTPConnectError as exc:
         raise _error(server, f"connection refused by the server ({_reply(exc)})", password) from None
     except smtplib.SMTPServerDisconnected as exc:
+        if isinstance(exc.__context__, TimeoutError):  # smtplib turns a read timeout into a disconnect
+            raise _error(server, f"timed out after {mail.timeout:g} s waiting for the server", password) from None
         raise _error(server, f"server closed the connection ({exc or 'no reason given'})", password) from None
     except smtplib.SMTPNotSupportedError as exc:
         raise _error(server, f"server does not support a needed command ({exc})", password) from None

@@ -73,16 +73,19 @@ class AbstractiveSummarizer(Summarizer):
         prompt_template: str | Path | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ):
+        self.model = str(model)
+        # Decide where the model comes from before importing torch, so that an
+        # unavailable model fails (and `auto` falls back) in well under a second.
+        location, local_only = resolve_model(self.model)
         import torch
 
         if threads:
             torch.set_num_threads(threads)
-        self.model = str(model)
         self.device = pick_device(device)
         self.batch_size = max(1, batch_size)
         self.generation = dict(generation or {})
         self.on_progress = on_progress
-        self.tokenizer, self._model = _load(self.model, dtype)
+        self.tokenizer, self._model = _from_pretrained(location, _torch_dtype(dtype), local_only)
         self._model.to(self.device).eval()
         self.family = _family(self._model.config, self.model)
         self.prompt = load_prompt_template(self.family, prompt_template)
@@ -162,34 +165,43 @@ def _family(config, model_id: str) -> str:
     return model_type
 
 
-def _load(model: str, dtype: str | None):
-    """Load tokenizer and model from a local directory or a hub id, failing fast."""
-    from transformers.utils import logging as hf_logging
+def resolve_model(model: str) -> tuple[str, bool]:
+    """Where to load ``model`` from: (location, local_files_only).
 
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
-    torch_dtype = _torch_dtype(dtype)
+    A local directory is used as it is. A hub id is used from the local cache
+    when its config is there; otherwise the hub must be reachable (probed with
+    a short timeout). Raises EngineError with a one-line reason otherwise.
+    """
     path = Path(model).expanduser()
     if path.exists():
         if not (path / "config.json").exists():
             raise EngineError(f"{model}: not a model directory (no config.json)")
-        return _from_pretrained(str(path), torch_dtype, local_files_only=True)
+        return str(path), True
     if _looks_like_path(model):
         raise EngineError(f"{model}: no such model directory")
+    from huggingface_hub import try_to_load_from_cache
+
     try:
-        return _from_pretrained(model, torch_dtype, local_files_only=True)
-    except EngineError:
-        if _hub_offline():
-            raise EngineError(f"{model}: not in the local Hugging Face cache and HF_HUB_OFFLINE is set") from None
-        reachable, reason = _hub_reachable()
-        if not reachable:
-            raise EngineError(f"{model}: not in the local cache and the Hugging Face Hub is unreachable ({reason})") from None
-    return _from_pretrained(model, torch_dtype, local_files_only=False)
+        cached = try_to_load_from_cache(model, "config.json")
+    except ValueError as exc:  # not a valid repo id
+        raise EngineError(f"{model}: not a model directory or hub id ({exc})") from None
+    if isinstance(cached, str):
+        return model, True
+    if _hub_offline():
+        raise EngineError(f"{model}: not in the local Hugging Face cache and HF_HUB_OFFLINE is set")
+    reachable, reason = _hub_reachable()
+    if not reachable:
+        raise EngineError(f"{model}: not in the local cache and the Hugging Face Hub is unreachable ({reason})")
+    return model, False
 
 
 def _from_pretrained(model: str, torch_dtype, local_files_only: bool):
+    """Tokenizer and model through the Auto classes; EngineError on failure."""
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
     try:
         tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=local_files_only)
         kwargs = {"local_files_only": local_files_only}

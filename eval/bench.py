@@ -1,0 +1,343 @@
+"""``briefing bench``: run summarisation systems on a dataset and score them.
+
+For each system the run writes, in the output folder:
+
+- ``predictions-<system>.jsonl``: ``{"id", "summary"}`` per example, appended as
+  each example finishes, so anyone can re-score the outputs and an interrupted
+  run resumes where it stopped (finished examples are not redone);
+- ``timings-<system>.jsonl``: seconds and peak memory per example;
+
+and for all systems ``results.json`` (settings, conventions, every metric,
+each summary's unsupported entities), ``results.csv``, ``results.md`` (the
+Markdown table) and ``results.png`` (ROUGE bar chart). ``run.json`` records the
+settings a folder was made with; resuming with different data settings
+(dataset, split, id prefix, words, columns) is refused rather than mixed.
+
+Scores per system: ROUGE-1/2/L/Lsum with bootstrap CIs (``eval.rouge``),
+entity precision-source against the example's documents (``eval.factual``),
+seconds per example (documents in, summary out; model loading reported
+separately), words per summary and peak memory (``eval.resources``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from eval import io
+from eval.data import Columns, DataError, Example
+from eval.factual import EntityReport, entity_report
+from eval.report import BENCH_COLUMNS, bar_chart, bench_markdown
+from eval.resources import peak_memory_mb, peak_memory_scope, reset_peak_memory
+from eval.rouge import Interval, RougeResult, rouge_corpus
+from eval.systems import SystemError_, SystemOptions, build_system, parse_spec, system_slug
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """What a benchmark run measures; ``data_identity`` must match to resume a folder."""
+
+    dataset: str
+    split: str | None = None
+    id_prefix: str | None = None
+    limit: int | None = None
+    words: int = 100
+    columns: Columns = Columns()
+    seed: int = 0
+    resamples: int = 1000
+    entity_backend: str = "rules"
+
+    def data_identity(self) -> dict:
+        return {
+            "dataset": self.dataset,
+            "split": self.split,
+            "id_prefix": self.id_prefix,
+            "words": self.words,
+            "columns": asdict(self.columns),
+        }
+
+
+class Progress(Protocol):
+    """Progress callbacks (the CLI draws a bar per system)."""
+
+    def start(self, system: str, total: int, done: int) -> None: ...
+
+    def advance(self, system: str) -> None: ...
+
+    def finish(self, system: str) -> None: ...
+
+
+class _NoProgress:
+    def start(self, system: str, total: int, done: int) -> None:
+        pass
+
+    def advance(self, system: str) -> None:
+        pass
+
+    def finish(self, system: str) -> None:
+        pass
+
+
+@dataclass
+class SystemScore:
+    """All measurements of one system on one dataset."""
+
+    spec: str
+    slug: str
+    description: dict
+    rouge: RougeResult
+    entities: EntityReport
+    seconds_per_example: float | None
+    words_per_summary: float
+    peak_memory_mb: float | None
+    load_seconds: float | None
+    resumed_examples: int = 0
+
+    def intervals(self) -> dict[str, Interval]:
+        return {t: self.rouge.f1(t) for t in ("rouge1", "rouge2", "rougeL", "rougeLsum")}
+
+    def row(self) -> dict:
+        """One flat row with the ``BENCH_COLUMNS`` keys (ROUGE as fractions)."""
+        iv = self.intervals()
+        n = len(self.rouge.examples)
+        unsupported = sum(len(e.unsupported) for e in self.entities.examples)
+        return {
+            "system": self.spec,
+            "examples": n,
+            "rouge1_f": iv["rouge1"].mean,
+            "rouge1_low": iv["rouge1"].low,
+            "rouge1_high": iv["rouge1"].high,
+            "rouge2_f": iv["rouge2"].mean,
+            "rouge2_low": iv["rouge2"].low,
+            "rouge2_high": iv["rouge2"].high,
+            "rougeL_f": iv["rougeL"].mean,
+            "rougeLsum_f": iv["rougeLsum"].mean,
+            "rougeLsum_low": iv["rougeLsum"].low,
+            "rougeLsum_high": iv["rougeLsum"].high,
+            "entity_precision_source": self.entities.precision_source,
+            "unsupported_entities_per_summary": unsupported / n if n else None,
+            "seconds_per_example": self.seconds_per_example,
+            "words_per_summary": self.words_per_summary,
+            "peak_memory_mb": self.peak_memory_mb,
+            "load_seconds": self.load_seconds,
+        }
+
+    def to_dict(self) -> dict:
+        return {
+            "system": self.spec,
+            "file_name": self.slug,
+            "description": self.description,
+            "metrics": self.row(),
+            "rouge": self.rouge.to_dict(),
+            "entities": self.entities.to_dict(),
+            "resumed_examples": self.resumed_examples,
+        }
+
+
+@dataclass
+class BenchReport:
+    settings: dict
+    systems: list[SystemScore] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def _predictions_path(out: Path, slug: str) -> Path:
+    return out / f"predictions-{slug}.jsonl"
+
+
+def _timings_path(out: Path, slug: str) -> Path:
+    return out / f"timings-{slug}.jsonl"
+
+
+def _check_run_folder(out: Path, settings: BenchSettings) -> dict:
+    """Load ``run.json`` (or start one); refuse a folder made with other data settings."""
+    state = io.read_json(out / "run.json")
+    identity = settings.data_identity()
+    if state is None:
+        return {"settings": identity, "systems": {}}
+    if not isinstance(state, dict) or "settings" not in state:
+        raise DataError(f"{out / 'run.json'}: not a benchmark run file; use another --out folder")
+    old = state["settings"]
+    changed = [k for k in identity if old.get(k) != identity[k]]
+    if changed:
+        what = ", ".join(f"{k} {old.get(k)!r} -> {identity[k]!r}" for k in changed)
+        raise DataError(f"{out}: holds a run with other settings ({what}); use another --out folder")
+    state.setdefault("systems", {})
+    return state
+
+
+def run_system(
+    spec: str,
+    examples: Sequence[Example],
+    settings: BenchSettings,
+    out: Path,
+    options: SystemOptions,
+    progress: Progress,
+    state: dict,
+) -> tuple[dict[str, str], list[dict], int]:
+    """Run one system on the examples not yet in its predictions file.
+
+    Returns all predictions by id, all timing rows and how many examples were
+    found already done. Raises SystemError_ when the system cannot be built.
+    """
+    slug = system_slug(spec)
+    pred_path, time_path = _predictions_path(out, slug), _timings_path(out, slug)
+    wanted = {e.id for e in examples}
+    done = {r["id"]: r["summary"] for r in io.read_jsonl_tolerant(pred_path) if r.get("id") in wanted and "summary" in r}
+    timings = [r for r in io.read_jsonl_tolerant(time_path) if r.get("id") in done]
+    resumed = len(done)
+    todo = [e for e in examples if e.id not in done]
+    # Tidy files torn by an interruption before appending to them.
+    io.rewrite_jsonl(pred_path, [{"id": e.id, "summary": done[e.id]} for e in examples if e.id in done])
+    io.rewrite_jsonl(time_path, timings)
+    progress.start(spec, len(examples), resumed)
+    if todo:
+        reset_peak_memory()
+        started = time.perf_counter()
+        system = build_system(spec, options)
+        state["systems"].setdefault(slug, {})["spec"] = spec
+        state["systems"][slug]["load_seconds"] = time.perf_counter() - started
+        state["systems"][slug]["description"] = system.describe()
+        io.write_json(out / "run.json", state)
+        for example in todo:
+            t0 = time.perf_counter()
+            summary = system.summarize(example.documents, settings.words)
+            seconds = time.perf_counter() - t0
+            timing = {"id": example.id, "seconds": seconds, "peak_memory_mb": peak_memory_mb()}
+            # timing first: an example counts as done once its prediction is written
+            io.append_jsonl(time_path, timing)
+            io.append_jsonl(pred_path, {"id": example.id, "summary": summary})
+            done[example.id] = summary
+            timings.append(timing)
+            progress.advance(spec)
+        # predictions in dataset order, whatever order earlier sessions left
+        io.rewrite_jsonl(pred_path, [{"id": e.id, "summary": done[e.id]} for e in examples if e.id in done])
+    progress.finish(spec)
+    return done, timings, resumed
+
+
+def score_system(
+    spec: str,
+    examples: Sequence[Example],
+    predictions: dict[str, str],
+    timings: Sequence[dict],
+    settings: BenchSettings,
+    description: dict | None = None,
+    load_seconds: float | None = None,
+    resumed: int = 0,
+) -> SystemScore:
+    """Score a system's predictions on ``examples`` (pure: no files)."""
+    ids = [e.id for e in examples]
+    summaries = [predictions[i] for i in ids]
+    rouge = rouge_corpus(
+        summaries, [e.references for e in examples], seed=settings.seed, n_resamples=settings.resamples
+    )
+    entities = entity_report(ids, summaries, sources=[e.documents for e in examples], backend=settings.entity_backend)
+    last = {t["id"]: t for t in timings}
+    seconds = [float(last[i]["seconds"]) for i in ids if i in last]
+    peaks = [float(t["peak_memory_mb"]) for t in timings if t.get("peak_memory_mb") is not None]
+    return SystemScore(
+        spec=spec,
+        slug=system_slug(spec),
+        description=description or {"system": spec},
+        rouge=rouge,
+        entities=entities,
+        seconds_per_example=sum(seconds) / len(seconds) if seconds else None,
+        words_per_summary=sum(len(s.split()) for s in summaries) / len(summaries),
+        peak_memory_mb=max(peaks) if peaks else None,
+        load_seconds=load_seconds,
+        resumed_examples=resumed,
+    )
+
+
+def run_bench(
+    settings: BenchSettings,
+    specs: Sequence[str],
+    examples: Sequence[Example],
+    out: str | Path,
+    options: SystemOptions = SystemOptions(),
+    progress: Progress | None = None,
+    command: str | None = None,
+) -> BenchReport:
+    """Run and score every system, write the result files, return the report.
+
+    A system that cannot be built or fails on an example is reported in
+    ``errors`` (one line) and the others still run; its finished examples are
+    kept for a resumed run.
+    """
+    progress = progress or _NoProgress()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for spec in specs:
+        parse_spec(spec)  # unknown names fail before any work
+    slugs = [system_slug(s) for s in specs]
+    if len(set(slugs)) != len(slugs):
+        raise DataError(f"two systems would share one predictions file ({', '.join(slugs)}); rename a model folder")
+    state = _check_run_folder(out, settings)
+    io.write_json(out / "run.json", state)
+
+    report = BenchReport(settings=_settings_dict(settings, len(examples), command))
+    for spec in specs:
+        slug = system_slug(spec)
+        try:
+            predictions, timings, resumed = run_system(spec, examples, settings, out, options, progress, state)
+        except SystemError_ as exc:
+            progress.finish(spec)
+            report.errors.append(str(exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a model failing mid-run must not end the whole benchmark
+            progress.finish(spec)
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            report.errors.append(f"system {spec!r} failed: {reason} (finished examples are kept; rerun to resume)")
+            continue
+        info = state["systems"].get(slug, {})
+        report.systems.append(
+            score_system(
+                spec, examples, predictions, timings, settings,
+                description=info.get("description"), load_seconds=info.get("load_seconds"), resumed=resumed,
+            )
+        )
+    if report.systems:
+        report.files = write_results(report, out)
+    return report
+
+
+def _settings_dict(settings: BenchSettings, n: int, command: str | None) -> dict:
+    return {
+        **settings.data_identity(),
+        "limit": settings.limit,
+        "examples": n,
+        "seed": settings.seed,
+        "bootstrap_resamples": settings.resamples,
+        "entity_backend": settings.entity_backend,
+        "rouge": "rouge-score, Porter stemming, ROUGE-Lsum on offline-split sentences joined by newlines",
+        "multi_reference": "ROUGE is the mean over an example's references",
+        "entity_metric": "precision-source (Nan et al. 2021), lenient matching against the example's documents",
+        "seconds": "wall time per example from documents to summary; model loading in load_seconds",
+        "peak_memory": peak_memory_scope(),
+        "command": command,
+    }
+
+
+def write_results(report: BenchReport, out: Path) -> list[Path]:
+    """Write results.json, results.csv, results.md and results.png."""
+    rows = [s.row() for s in report.systems]
+    intervals = [s.intervals() for s in report.systems]
+    payload = {"settings": report.settings, "systems": [s.to_dict() for s in report.systems], "errors": report.errors}
+    caption = (
+        f"ROUGE F1 x100 with 95% bootstrap CI on {report.settings['dataset']}"
+        + (f" (ids {report.settings['id_prefix']}*)" if report.settings.get("id_prefix") else "")
+        + f", {report.settings['examples']} examples, {report.settings['words']}-word budget; "
+        "several references: mean over references."
+    )
+    title = f"{Path(str(report.settings['dataset'])).name}, {report.settings['words']} words"
+    return [
+        io.write_json(out / "results.json", payload),
+        io.write_text(out / "results.csv", io.csv_text(rows, BENCH_COLUMNS)),
+        io.write_text(out / "results.md", bench_markdown(rows, intervals, caption)),
+        io.save_figure(bar_chart([s.spec for s in report.systems], intervals, title), out / "results.png"),
+    ]

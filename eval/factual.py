@@ -1,0 +1,407 @@
+"""Entity-level factual consistency (Nan et al. 2021, "Entity-level Factual
+Consistency of Abstractive Text Summarization").
+
+A summary entity is *supported* by a text when it can be found there, leniently:
+
+- case-insensitive, with possessives stripped ("Zelenskiy's" -> "Zelenskiy"),
+  dots of abbreviations dropped ("U.S." = "US") and titles and a leading "the"
+  ignored ("President Zelenskiy" -> "Zelenskiy");
+- as a sub-span: its words occur consecutively anywhere in the text, so
+  "Zelenskiy" is supported by "Volodymyr Zelenskiy";
+- spelling variants of a word match when their similarity (difflib's ratio,
+  2*matches/total length) is at least ``FUZZY_THRESHOLD`` = 0.85, for words of
+  at least ``FUZZY_MIN_LENGTH`` = 5 letters with the same first letter:
+  "Zelensky"/"Zelenskiy" 0.94, "Zelenskiy"/"Zelenskyy" 0.89 match;
+  "Austria"/"Australia" 0.75, "Iran"/"Iraq" (too short) do not;
+- numbers, money and percentages match by value ("$3.5 million" = "3,500,000
+  dollars", "four" = "4"); dates match when all their parts ("14", "october",
+  "1998"; "Oct." = "October") occur within a few words of each other.
+
+Metrics (per summary ``h``, source ``s``, reference ``t``):
+precision-source = |entities of h supported by s| / |entities of h|;
+precision-target = |entities of h supported by t| / |entities of h|;
+recall-target = |entities of t supported by h| / |entities of t|.
+Entities are counted once per distinct normalised text. Corpus values are
+micro-averages (counts summed over examples); with several references an
+example's target counts are the mean over its references.
+
+``check_summary`` and ``check_sentences`` are the calls for a pipeline that
+wants to flag or drop unsupported content; ``entity_report`` scores a corpus.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from eval import lexicon as lx
+from eval.entities import NUMERIC_LABELS, Entity, extract_entities
+
+FUZZY_THRESHOLD = 0.85
+FUZZY_MIN_LENGTH = 5
+DATE_WINDOW = 6  # words within which the parts of a date must all occur
+
+_POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?=\s|$)", re.IGNORECASE)
+_ABBREV_DOT = re.compile(r"(?<=\b[^\W\d_])\.")  # the dots of U.S., A.G.
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_WORD = re.compile(r"\d+(?:\.\d+)?|[^\W_]+")
+_GLUED_SCALE = re.compile(r"^(\d+(?:\.\d+)?)(k|m|bn|b|mln|bln|tn)$")
+_GLUED_SCALES = {"k": 1e3, "m": 1e6, "mln": 1e6, "b": 1e9, "bn": 1e9, "bln": 1e9, "tn": 1e12}
+
+
+def normalize_words(text: str) -> list[str]:
+    """Lower-cased words of ``text`` for matching: possessives and abbreviation dots
+    dropped, thousands separators removed, decimals kept ("3.5")."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _POSSESSIVE.sub("", text)
+    text = _ABBREV_DOT.sub("", text)
+    text = _THOUSANDS.sub("", text)
+    words = []
+    for word in _WORD.findall(text.lower()):
+        if word.endswith(("st", "nd", "rd", "th")) and word[:-2].isdigit():
+            word = word[:-2]  # 14th -> 14
+        words.append(_MONTH_ABBREVIATIONS.get(word, word))
+    return words
+
+
+def _name_key(words: list[str]) -> list[str]:
+    """Drop leading titles and "the": "President Bill Clinton" -> ["bill", "clinton"]."""
+    k = 0
+    while k < len(words) - 1 and (words[k] in lx.TITLES or words[k] in lx.TITLE_MODIFIERS or words[k] == "the"):
+        k += 1
+    return words[k:]
+
+
+def _date_key(words: list[str]) -> list[str]:
+    return [w for w in words if w not in ("of", "the", "on")]
+
+
+# "Oct." -> "october"; abbreviations that are also words ("mar", "may") stay as they are.
+_MONTH_ABBREVIATIONS = {
+    abbr: full
+    for abbr, full in zip(
+        "jan feb apr jun jul aug sep sept oct nov dec".split(),
+        "january february april june july august september september october november december".split(),
+    )
+}
+
+
+def numeric_values(words: Sequence[str]) -> set[float]:
+    """Every value the normalised ``words`` state: "3.5", "million" -> {3.5, 3500000.0}."""
+    values: set[float] = set()
+    for i, word in enumerate(words):
+        value: float | None = None
+        glued = _GLUED_SCALE.match(word)
+        if glued:
+            values.add(float(glued.group(1)) * _GLUED_SCALES[glued.group(2)])
+            value = float(glued.group(1))
+        elif word.replace(".", "", 1).isdigit():
+            value = float(word)
+        elif word in lx.NUMBER_WORDS:
+            value = float(lx.NUMBER_WORDS[word])
+        if value is None:
+            continue
+        values.add(value)
+        j = i + 1
+        scaled = value
+        while j < len(words) and words[j] in lx.SCALE_WORDS:
+            scaled *= lx.SCALE_WORDS[words[j]]
+            values.add(scaled)
+            j += 1
+    return {round(v, 6) for v in values}
+
+
+def entity_value(entity: Entity) -> float | None:
+    """The value a NUMBER/MONEY/PERCENT entity states (largest reading), or None."""
+    values = numeric_values(normalize_words(entity.text))
+    return max(values) if values else None
+
+
+def _similar(a: str, b: str) -> bool:
+    if a[0] != b[0] or abs(len(a) - len(b)) > 3:
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return matcher.quick_ratio() >= FUZZY_THRESHOLD and matcher.ratio() >= FUZZY_THRESHOLD
+
+
+class SourceIndex:
+    """The texts an entity may be supported by, indexed once for many lookups.
+
+    Build one per story (or per reference) and call ``supports`` for each
+    entity of each summary sentence.
+    """
+
+    def __init__(self, texts: Sequence[str] | str) -> None:
+        if isinstance(texts, str):
+            texts = [texts]
+        self.words: list[str] = []
+        for text in texts:
+            self.words.extend(normalize_words(text))
+            self.words.append("\n")  # no match runs across two texts
+        self.positions: dict[str, list[int]] = {}
+        for i, word in enumerate(self.words):
+            self.positions.setdefault(word, []).append(i)
+        self.values = numeric_values(self.words)
+        self._variants: dict[str, set[str]] = {}
+
+    def variants(self, word: str) -> set[str]:
+        """``word`` and the words of the texts that are spelling variants of it."""
+        if word not in self._variants:
+            found = {word} if word in self.positions else set()
+            if len(word) >= FUZZY_MIN_LENGTH and word.isalpha():
+                found |= {w for w in self.positions if len(w) >= FUZZY_MIN_LENGTH and w != word and _similar(word, w)}
+            self._variants[word] = found
+        return self._variants[word]
+
+    def contains_sequence(self, words: Sequence[str]) -> bool:
+        """Whether ``words`` occur consecutively (each possibly a spelling variant)."""
+        if not words:
+            return False
+        options = [self.variants(w) for w in words]
+        if any(not o for o in options):
+            return False
+        n = len(self.words)
+        for first in options[0]:
+            for p in self.positions[first]:
+                if p + len(words) <= n and all(self.words[p + k] in options[k] for k in range(1, len(words))):
+                    return True
+        return False
+
+    def contains_nearby(self, words: Sequence[str], window: int = DATE_WINDOW) -> bool:
+        """Whether all ``words`` occur within ``window`` words of one another."""
+        if not words or any(w not in self.positions for w in words):
+            return False
+        rarest = min(words, key=lambda w: len(self.positions[w]))
+        for p in self.positions[rarest]:
+            nearby = set(self.words[max(0, p - window) : p + window + 1])
+            if all(w in nearby for w in words):
+                return True
+        return False
+
+    def supports(self, entity: Entity) -> bool:
+        """Whether ``entity`` can be found in the texts (see the module doc)."""
+        words = normalize_words(entity.text)
+        if not words:
+            return True  # nothing to check
+        if entity.label in ("NUMBER", "MONEY", "PERCENT"):
+            value = entity_value(entity)
+            if value is not None and value in self.values:
+                return True
+            return self.contains_sequence(words)
+        if entity.label == "DATE":
+            return self.contains_nearby(_date_key(words))
+        return self.contains_sequence(_name_key(words))
+
+
+def entity_key(entity: Entity) -> str:
+    """The normalised text that identifies an entity within one summary."""
+    words = normalize_words(entity.text)
+    if entity.label in NUMERIC_LABELS and entity.label != "DATE":
+        value = entity_value(entity)
+        if value is not None:
+            return f"{entity.label}:{value:g}"
+    if entity.label == "DATE":
+        return " ".join(_date_key(words))
+    return " ".join(_name_key(words))
+
+
+def distinct_entities(entities: Sequence[Entity]) -> list[Entity]:
+    """First mention of each distinct entity (by ``entity_key``), in text order."""
+    seen: set[str] = set()
+    out = []
+    for e in entities:
+        key = entity_key(e)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+@dataclass
+class FactualCheck:
+    """Entity check of one summary (or sentence) against its sources.
+
+    ``precision_source`` is None when the text has no entities (nothing can be
+    unsupported). ``unsupported`` lists the entity texts not found in the
+    sources, in text order; an empty list means everything checked out.
+    """
+
+    entities: list[str] = field(default_factory=list)
+    supported: list[str] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # entity text -> label
+
+    @property
+    def precision_source(self) -> float | None:
+        return len(self.supported) / len(self.entities) if self.entities else None
+
+    @property
+    def ok(self) -> bool:
+        """True when every entity is supported."""
+        return not self.unsupported
+
+    def to_dict(self) -> dict:
+        return {
+            "precision_source": self.precision_source,
+            "entities": len(self.entities),
+            "unsupported": list(self.unsupported),
+        }
+
+
+def _check(entities: Sequence[Entity], index: SourceIndex) -> FactualCheck:
+    check = FactualCheck()
+    for e in distinct_entities(entities):
+        check.entities.append(e.text)
+        check.labels[e.text] = e.label
+        (check.supported if index.supports(e) else check.unsupported).append(e.text)
+    return check
+
+
+def check_summary(summary: str, sources: Sequence[str], backend: str = "rules") -> FactualCheck:
+    """Check the entities of ``summary`` against the ``sources`` texts.
+
+    Returns a FactualCheck with precision-source and the unsupported entities.
+    ``backend`` selects the entity extractor (see ``eval.entities``).
+    """
+    return _check(extract_entities(summary, backend), SourceIndex(sources))
+
+
+def check_sentences(sentences: Sequence[str], sources: Sequence[str], backend: str = "rules") -> list[FactualCheck]:
+    """Check each summary sentence separately against ``sources``; one result per sentence.
+
+    Entities are extracted from the sentences joined as lines of one text, so a
+    name's capitalisation is judged in context, then assigned to the sentence
+    they fall in. A factual guard drops (or flags) the sentences whose check
+    is not ``ok``.
+    """
+    text_parts: list[str] = []
+    bounds: list[tuple[int, int]] = []
+    position = 0
+    for sentence in sentences:
+        sentence = sentence.replace("\n", " ")
+        bounds.append((position, position + len(sentence)))
+        text_parts.append(sentence)
+        position += len(sentence) + 1
+    entities = extract_entities("\n".join(text_parts), backend)
+    index = SourceIndex(sources)
+    results = []
+    for start, end in bounds:
+        inside = [e for e in entities if e.start >= start and e.end <= end]
+        results.append(_check(inside, index))
+    return results
+
+
+# --- corpus-level report ----------------------------------------------------------
+
+
+@dataclass
+class ExampleEntities:
+    """Entity metrics of one example; ratios are None when undefined."""
+
+    id: str
+    summary_entities: int
+    supported_by_source: int | None = None
+    unsupported: list[str] = field(default_factory=list)
+    supported_by_target: float | None = None  # mean over references
+    target_entities: float | None = None  # mean over references
+    target_found: float | None = None  # mean over references
+
+    @property
+    def precision_source(self) -> float | None:
+        if self.supported_by_source is None or not self.summary_entities:
+            return None
+        return self.supported_by_source / self.summary_entities
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "summary_entities": self.summary_entities,
+            "precision_source": self.precision_source,
+            "unsupported": self.unsupported,
+            "precision_target": (
+                self.supported_by_target / self.summary_entities
+                if self.supported_by_target is not None and self.summary_entities
+                else None
+            ),
+            "recall_target": (
+                self.target_found / self.target_entities if self.target_found is not None and self.target_entities else None
+            ),
+        }
+
+
+@dataclass
+class EntityReport:
+    """Corpus entity metrics (micro-averaged) and each example's unsupported entities."""
+
+    precision_source: float | None
+    precision_target: float | None
+    recall_target: float | None
+    examples: list[ExampleEntities]
+    backend: str = "rules"
+
+    def to_dict(self) -> dict:
+        return {
+            "backend": self.backend,
+            "convention": (
+                "Nan et al. 2021 entity metrics, lenient matching; distinct entities per summary; "
+                "micro-averaged over the corpus; several references: mean of counts over references"
+            ),
+            "precision_source": self.precision_source,
+            "precision_target": self.precision_target,
+            "recall_target": self.recall_target,
+            "examples": [e.to_dict() for e in self.examples],
+        }
+
+
+def entity_report(
+    ids: Sequence[str],
+    summaries: Sequence[str],
+    sources: Sequence[Sequence[str]] | None = None,
+    references: Sequence[Sequence[str]] | None = None,
+    backend: str = "rules",
+) -> EntityReport:
+    """Entity metrics of ``summaries`` against their ``sources`` and/or ``references``.
+
+    ``sources[i]`` and ``references[i]`` are the texts of example ``i``; either
+    may be None, leaving its metrics None.
+    """
+    examples: list[ExampleEntities] = []
+    for i, summary in enumerate(summaries):
+        entities = distinct_entities(extract_entities(summary, backend))
+        ex = ExampleEntities(id=str(ids[i]), summary_entities=len(entities))
+        if sources is not None:
+            index = SourceIndex(sources[i])
+            supported = [e for e in entities if index.supports(e)]
+            ex.supported_by_source = len(supported)
+            ex.unsupported = [e.text for e in entities if e not in supported]
+        if references is not None and references[i]:
+            refs = references[i]
+            summary_index = SourceIndex(summary)
+            by_target, n_target, found = [], [], []
+            for ref in refs:
+                ref_index = SourceIndex(ref)
+                by_target.append(sum(ref_index.supports(e) for e in entities))
+                ref_entities = distinct_entities(extract_entities(ref, backend))
+                n_target.append(len(ref_entities))
+                found.append(sum(summary_index.supports(e) for e in ref_entities))
+            ex.supported_by_target = sum(by_target) / len(refs)
+            ex.target_entities = sum(n_target) / len(refs)
+            ex.target_found = sum(found) / len(refs)
+        examples.append(ex)
+
+    def ratio(numerators, denominators) -> float | None:
+        pairs = [(n, d) for n, d in zip(numerators, denominators) if n is not None]
+        total = sum(d for _, d in pairs)
+        return sum(n for n, _ in pairs) / total if pairs and total else None
+
+    n_summary = [e.summary_entities for e in examples]
+    return EntityReport(
+        precision_source=ratio([e.supported_by_source for e in examples], n_summary),
+        precision_target=ratio([e.supported_by_target for e in examples], n_summary),
+        recall_target=ratio([e.target_found for e in examples], [e.target_entities or 0 for e in examples]),
+        examples=examples,
+        backend=backend,
+    )

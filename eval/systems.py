@@ -1,0 +1,156 @@
+"""The summarisation systems ``briefing bench`` compares, behind one registry.
+
+A system turns the documents of one example into a summary of at most about
+``max_words`` words. ``SYSTEMS`` maps a spec's name to a builder; a spec is
+``NAME`` or ``NAME:ARG``:
+
+- ``lead``: the first sentences of the documents, round-robin (first sentence
+  of each document, then the second of each, ...), exact repeats skipped;
+  sentences that would pass the budget are skipped (the rule ``extractive``
+  and ``lexrank`` use), and at least one sentence is kept.
+- ``extractive``: the pipeline's extractive engine;
+- ``lexrank``: sumy's LexRank engine (``summarize.engines.lexrank``);
+- ``abstractive:MODEL``: a seq2seq model id or directory.
+
+Engine systems run the pipeline's own path, ``summarize.fuse.summarize_documents``
+(chunk, summarise, fuse), so a benchmark measures what a briefing does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from summarize.sentences import split_sentences
+
+
+class SystemError_(RuntimeError):
+    """A system spec that cannot be built; the message is one line for users."""
+
+
+class System(Protocol):
+    name: str  # the spec as given ("abstractive:/models/bart")
+
+    def summarize(self, documents: Sequence[str], max_words: int) -> str: ...
+
+    def describe(self) -> dict: ...
+
+
+@dataclass(frozen=True)
+class SystemOptions:
+    """Settings passed to every builder; engines take what applies to them."""
+
+    threads: int | None = None
+    device: str | None = None
+    batch_size: int = 4
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+class LeadSystem:
+    """Round-robin lead baseline (see module doc)."""
+
+    def __init__(self, spec: str = "lead") -> None:
+        self.name = spec
+
+    def summarize(self, documents: Sequence[str], max_words: int) -> str:
+        per_document = [split_sentences(d) for d in documents]
+        depth = max((len(p) for p in per_document), default=0)
+        order = [p[k] for k in range(depth) for p in per_document if k < len(p)]
+        chosen: list[str] = []
+        seen: set[str] = set()
+        used = 0
+        for sentence in order:
+            key = " ".join(re.findall(r"\w+", sentence.lower()))
+            n = _words(sentence)
+            if not key or key in seen or used + n > max_words:
+                continue
+            seen.add(key)
+            chosen.append(sentence)
+            used += n
+        if not chosen and order:  # not even one sentence fits: the first one, whole
+            chosen = [order[0]]
+        return " ".join(chosen)
+
+    def describe(self) -> dict:
+        return {"system": self.name, "kind": "lead", "rule": "first sentences round-robin across documents"}
+
+
+class EngineSystem:
+    """A pipeline engine run through ``summarize_documents`` (chunk, summarise, fuse)."""
+
+    def __init__(self, spec: str, engine) -> None:
+        self.name = spec
+        self.engine = engine
+
+    def summarize(self, documents: Sequence[str], max_words: int) -> str:
+        from summarize.fuse import summarize_documents
+
+        return summarize_documents(list(documents), self.engine, max_words)
+
+    def describe(self) -> dict:
+        info = {"system": self.name, "kind": "engine"}
+        info.update(self.engine.describe())
+        return info
+
+
+def _engine_system(engine_name: str, needs_model: bool) -> Callable[[str, str | None, SystemOptions], System]:
+    def build(spec: str, arg: str | None, options: SystemOptions) -> System:
+        from summarize.engines import EngineError, load_engine
+
+        if needs_model and not arg:
+            raise SystemError_(f"system {spec!r}: give the model as {engine_name}:MODEL_ID_OR_DIR")
+        if not needs_model and arg:
+            raise SystemError_(f"system {spec!r}: {engine_name} takes no argument")
+        kwargs = {}
+        if needs_model:
+            kwargs = {"threads": options.threads, "device": options.device, "batch_size": options.batch_size}
+        try:
+            engine = load_engine(engine_name, arg, **kwargs)
+        except EngineError as exc:
+            raise SystemError_(f"system {spec!r}: {exc}") from None
+        return EngineSystem(spec, engine)
+
+    return build
+
+
+def _lead(spec: str, arg: str | None, options: SystemOptions) -> System:
+    if arg:
+        raise SystemError_(f"system {spec!r}: lead takes no argument")
+    return LeadSystem(spec)
+
+
+# name -> builder(spec, arg, options)
+SYSTEMS: dict[str, Callable[[str, str | None, SystemOptions], System]] = {
+    "lead": _lead,
+    "extractive": _engine_system("extractive", needs_model=False),
+    "lexrank": _engine_system("lexrank", needs_model=False),
+    "abstractive": _engine_system("abstractive", needs_model=True),
+}
+
+
+def parse_spec(spec: str) -> tuple[str, str | None]:
+    """``"abstractive:/m"`` -> ``("abstractive", "/m")``; ``"lead"`` -> ``("lead", None)``."""
+    name, sep, arg = spec.strip().partition(":")
+    if name not in SYSTEMS:
+        raise SystemError_(f"unknown system {spec!r}: expected one of {', '.join(SYSTEMS)} (abstractive:MODEL)")
+    return name, (arg if sep else None) or None
+
+
+def build_system(spec: str, options: SystemOptions = SystemOptions()) -> System:
+    """Build the system a spec names; SystemError_ with a one-line reason on failure."""
+    name, arg = parse_spec(spec)
+    return SYSTEMS[name](spec, arg, options)
+
+
+def system_slug(spec: str) -> str:
+    """A file-name-safe name for a spec: ``abstractive:/x/bart-base`` -> ``abstractive-bart-base``."""
+    name, _, arg = spec.partition(":")
+    if arg:
+        tail = arg.rstrip("/\\").replace("\\", "/").split("/")[-1] or "model"
+        name = f"{name}-{tail}"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)

@@ -1,0 +1,165 @@
+"""The ``briefing digest`` command: parse options, set up logging, call ``run_digest``.
+
+``register(app)`` adds the command to the ``briefing`` typer app. Logging goes
+to stderr (and to ``log.file`` when configured), one line per step with time
+and level; every handler masks the SMTP password should it ever appear in a
+message. The process exits with the run's exit code (see ``runner``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from summarize.digest.config import ConfigError, DigestConfig, describe_config, load_config, parse_duration
+from summarize.digest.runner import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    RunOptions,
+    briefing_options,
+    run_digest,
+)
+
+LOGGER = "briefing.digest"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+MASK = "********"
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces each secret in a record's final message with a mask."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            for secret in self.secrets:
+                message = message.replace(secret, MASK)
+            record.msg, record.args = message, ()
+        return True
+
+
+def configure_logging(level: str, log_file: Path | None, secrets: list[str]) -> list[logging.Handler]:
+    """Attach stderr (and file) handlers to the digest logger; returns them for removal."""
+    logger = logging.getLogger(LOGGER)
+    logger.setLevel(level)
+    logger.propagate = False
+    formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(RedactSecrets(secrets))
+        logger.addHandler(handler)
+    return handlers
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``briefing digest`` to ``app``."""
+    app.command("digest")(digest)
+
+
+def digest(
+    config: Annotated[
+        Path,
+        typer.Option("--config", "-c", envvar="BRIEFING_DIGEST_CONFIG", dir_okay=False, help="The digest's TOML config file."),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write the message to the outbox's dry-run/ folder (or --output); send nothing.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Send a digest even when every article in the window was sent before.")] = False,
+    since: Annotated[
+        Optional[str], typer.Option("--since", metavar="DURATION", help="Window override: articles first seen within DURATION (30m, 24h, 7d).")
+    ] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, help="With --dry-run: write the .eml here.")] = None,
+    check_config: Annotated[
+        bool, typer.Option("--check-config", help="Check the config and print the effective values (secrets masked); run nothing.")
+    ] = False,
+    log_level: Annotated[Optional[str], typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR. [default: log.level]")] = None,
+) -> None:
+    """Email the briefing of new articles; safe to run from cron.
+
+    Example: briefing digest --config ~/.config/briefing/digest.toml
+
+    Exit codes: 0 sent, nothing new or dry run done; 1 delivery failed (the
+    message stays in the outbox, the next run retries it); 2 bad config or
+    usage; 3 another run is active; 4 sources, engine, state or outbox failed.
+    """
+    environ = dict(os.environ)
+    if log_level is not None:
+        environ["BRIEFING_DIGEST_LOG_LEVEL"] = log_level
+    try:
+        loaded = load_config(config, environ)
+    except ConfigError as exc:
+        raise _fail(exc.problems, EXIT_CONFIG) from None
+    if check_config:
+        _check(loaded, environ)
+        return
+    if output is not None and not dry_run:
+        raise _fail(["--output is only used with --dry-run"], EXIT_CONFIG)
+    window = None
+    if since is not None:
+        try:
+            window = parse_duration(since)
+        except ValueError as exc:
+            raise _fail([f"--since: {exc}"], EXIT_CONFIG) from None
+    secrets = [environ.get(loaded.mail.password_env, "")] if loaded.mail.password_env else []
+    try:
+        handlers = configure_logging(loaded.log_level, loaded.log_file, secrets)
+    except OSError as exc:
+        raise _fail([f"log.file: cannot open {loaded.log_file} ({exc.strerror or exc})"], EXIT_CONFIG) from None
+    logger = logging.getLogger(LOGGER)
+    try:
+        logger.info(
+            "config: %s (%d path(s), %d feed(s), engine %s)%s",
+            loaded.path, len(loaded.paths), len(loaded.feeds), loaded.engine, " [dry run]" if dry_run else "",
+        )  # fmt: skip
+        options = RunOptions(dry_run=dry_run, force=force, since=window, output=output)
+        try:
+            result = run_digest(loaded, options, environ=environ)
+        except Exception as exc:  # a bug must still end in one line and a known exit code
+            logger.error("digest failed unexpectedly: %s: %s", type(exc).__name__, exc)
+            logger.debug("traceback", exc_info=True)
+            raise typer.Exit(EXIT_FAILED) from None
+    finally:
+        for handler in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+    raise typer.Exit(result.exit_code)
+
+
+def _check(config: DigestConfig, environ: dict[str, str]) -> None:
+    """Print the effective config; exit 2 listing every problem a real run would hit."""
+    problems = []
+    try:
+        briefing_options(config)
+    except ConfigError as exc:
+        problems += exc.problems
+    for path in config.paths:
+        if not path.exists():
+            problems.append(f"{config.path}: sources.paths: no such file or folder {path}")
+    for feed in config.feeds:
+        if "://" not in feed and not Path(feed).is_file():
+            problems.append(f"{config.path}: sources.feeds: no such file {feed}")
+    if config.mail.username and not environ.get(config.mail.password_env or ""):
+        problems.append(f"{config.path}: mail.password_env: environment variable {config.mail.password_env} is not set")
+    typer.echo(describe_config(config, environ))
+    if problems:
+        raise _fail(problems, EXIT_CONFIG)
+    typer.echo(f"# {config.path}: configuration is valid", err=True)
+
+
+def _fail(problems: list[str], code: int) -> typer.Exit:
+    for line in problems:
+        typer.echo(f"briefing: error: {line}", err=True)
+    return typer.Exit(code)

@@ -1,0 +1,122 @@
+"""The digest state database: a real SQLite file, schema versioned, and the summary cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from summarize.digest.state import (
+    SCHEMA_VERSION,
+    DigestRecord,
+    StateDB,
+    StateError,
+    SummaryCache,
+    article_hash,
+    digest_content_hash,
+    summary_from_json,
+    summary_to_json,
+)
+from summarize.models import Article, Source, StorySummary, SummarySentence
+
+T0 = dt.datetime(2025, 5, 15, 6, 0, tzinfo=dt.timezone.utc)
+
+
+def test_new_file_gets_the_current_schema_and_reopens(tmp_path):
+    path = tmp_path / "sub" / "state.sqlite3"
+    with StateDB(path) as db:
+        assert db.schema_version == SCHEMA_VERSION
+        db.record_seen([("h1", "Title", "a.txt")], T0)
+    with StateDB(path) as db:  # reopening migrates nothing and keeps the data
+        assert db.first_seen(["h1"]) == {"h1": T0}
+
+
+def test_a_file_from_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    StateDB(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StateError, match="newer than this program"):
+        StateDB(path)
+
+
+def test_a_file_that_is_not_sqlite_is_a_one_line_error(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    path.write_text("not a database" * 100)
+    with pytest.raises(StateError, match="cannot use the state database"):
+        StateDB(path)
+
+
+def test_first_seen_is_kept_and_last_seen_moves(tmp_path):
+    with StateDB(tmp_path / "s.db") as db:
+        first = db.record_seen([("a", None, "x"), ("b", "B", "y")], T0)
+        assert first == {"a": T0, "b": T0}
+        later = T0 + dt.timedelta(hours=3)
+        assert db.record_seen([("a", None, "x"), ("c", None, "z")], later) == {"a": T0, "c": later}
+
+
+def test_articles_count_as_sent_only_after_mark_sent(tmp_path):
+    with StateDB(tmp_path / "s.db") as db:
+        record = DigestRecord("<m1@example.org>", T0, ("r@example.org",), digest_content_hash(["a", "b"]), "Subj", 1, 2)
+        db.add_digest(record, ["a", "b"])
+        assert db.sent_hashes(["a", "b", "c"]) == set()
+        assert db.digest("<m1@example.org>").sent_at is None
+        db.mark_sent("<m1@example.org>", T0 + dt.timedelta(seconds=5))
+        assert db.sent_hashes(["a", "b", "c"]) == {"a", "b"}
+        sent = db.last_sent()
+        assert sent.message_id == "<m1@example.org>" and sent.recipients == ("r@example.org",)
+        assert sent.sent_at == T0 + dt.timedelta(seconds=5)
+
+
+def test_article_hash_ignores_ids_origins_and_whitespace():
+    a = Article(id="1", text="Putin  will not attend.\nTalks open.", title="Talks", origin="a.txt")
+    b = Article(id="feed:9", text="Putin will not attend. Talks open.", title="Talks", origin="https://x/rss")
+    c = Article(id="1", text="Putin will attend. Talks open.", title="Talks")
+    assert article_hash(a) == article_hash(b) != article_hash(c)
+    assert digest_content_hash(["b", "a", "a"]) == digest_content_hash(["a", "b"])
+
+
+def _summary() -> StorySummary:
+    return StorySummary(
+        story_id="story-1",
+        headline="Talks in Istanbul",
+        sentences=[SummarySentence("Putin will not attend.", ["a1", "a2"])],
+        sources=[Source("a1", "Talks", "Reuters", dt.date(2025, 5, 15), "https://example.org/a1"), Source("a2", "Talks 2", "AP")],
+        notes=["one note"],
+        factual={"unsupported": []},
+    )
+
+
+def test_summaries_round_trip_through_json():
+    summary = _summary()
+    assert summary_from_json(summary_to_json(summary)) == summary
+
+
+def test_summary_cache_counts_hits_and_misses_across_connections(tmp_path):
+    path = tmp_path / "s.db"
+    with StateDB(path) as db:
+        cache = SummaryCache(db, clock=lambda: T0)
+        assert cache.get("k1") is None
+        cache.put("k1", _summary())
+        assert (cache.hits, cache.misses, cache.stores) == (0, 1, 1)
+    with StateDB(path) as db:
+        cache = SummaryCache(db, clock=lambda: T0)
+        assert cache.get("k1") == _summary()
+        assert cache.get("k2") is None
+        assert (cache.hits, cache.misses) == (1, 1)
+
+
+def test_an_undecodable_cache_entry_is_a_miss(tmp_path):
+    with StateDB(tmp_path / "s.db") as db:
+        db.put_summary("k", '{"not": "a summary"}', T0)
+        cache = SummaryCache(db)
+        assert cache.get("k") is None and cache.misses == 1
+
+
+def test_unused_summaries_are_pruned(tmp_path):
+    with StateDB(tmp_path / "s.db") as db:
+        db.put_summary("old", summary_to_json(_summary()), T0)
+        db.put_summary("new", summary_to_json(_summary()), T0 + dt.timedelta(days=100))
+        assert db.prune_summaries(T0 + dt.timedelta(days=50)) == 1
+        assert db.count_summaries() == 1

@@ -1,0 +1,146 @@
+import datetime as dt
+
+from summarize.engines.base import Summarizer
+from summarize.fuse import attribute_sentences, drop_dangling_references, make_headline, make_sources, summarize_documents, summarize_stories, summarize_story
+from summarize.models import Article, Story
+
+
+class FirstSentenceEngine(Summarizer):
+    """A deterministic engine with a small input: returns each chunk's first sentence."""
+
+    name = "first-sentence"
+
+    def __init__(self, max_input_tokens=20):
+        self.max_input_tokens = max_input_tokens
+        self.calls: list[int] = []
+
+    def summarize(self, chunks, max_words):
+        self.calls.append(len(chunks))
+        for chunk in chunks:
+            assert self.max_input_tokens is None or self.count_tokens(chunk.text) <= self.max_input_tokens
+        return [chunk.sentences[0].text for chunk in chunks]
+
+
+def article(i: int, n: int = 6, **kw) -> Article:
+    text = " ".join(f"Event {i} detail {j} happened in city {j} today." for j in range(n))
+    return Article(id=f"a{i}", text=text, **kw)
+
+
+def test_chunk_summaries_are_fused_level_by_level_in_batches():
+    engine = FirstSentenceEngine(max_input_tokens=20)
+    stories = [Story("s1", [article(1, n=8)]), Story("s2", [article(2, n=2)])]
+    summaries = summarize_stories(stories, engine, max_words=100)
+    # Level 1: all chunks of both stories in one call; later levels fuse only s1.
+    assert engine.calls[0] == 4 + 1
+    assert len(engine.calls) > 1 and all(c >= 1 for c in engine.calls[1:])
+    assert summaries[0].summary == "Event 1 detail 0 happened in city 0 today."
+    assert summaries[1].summary == "Event 2 detail 0 happened in city 0 today."
+
+
+def test_unbounded_engines_get_the_whole_story_at_once():
+    engine = FirstSentenceEngine(max_input_tokens=None)
+    summarize_story(Story("s", [article(1), article(2)]), engine, max_words=50)
+    assert engine.calls == [1]
+
+
+def test_redundant_sentences_are_removed_and_budget_kept():
+    class Echo(Summarizer):
+        name = "echo"
+
+        def summarize(self, chunks, max_words):
+            return [c.text for c in chunks]
+
+    text = "Putin will not attend the talks in Istanbul. Putin will not attend talks in Istanbul. " + " ".join(
+        f"Item{i} concerns topic{i} within region{i} during period{i}." for i in range(30))
+    summary = summarize_story(Story("s", [Article("a", text)]), Echo(), max_words=20)
+    texts = [s.text for s in summary.sentences]
+    assert texts[0] == "Putin will not attend the talks in Istanbul."
+    assert "Putin will not attend talks in Istanbul." not in texts
+    assert len(summary.summary.split()) <= 20
+    assert any("left out to keep within 20 words" in note for note in summary.notes)
+
+
+def test_headline_prefers_a_source_title():
+    story = Story("s", [article(1), article(2, title="Peace talks open in Istanbul")])
+    assert make_headline(story) == "Peace talks open in Istanbul"
+
+
+def test_headline_without_titles_is_a_shortened_lead_not_the_whole_sentence():
+    lead = ("WASHINGTON/ISTANBUL \u2014 US President Donald Trump and his Russian counterpart Vladimir Putin will not "
+            "attend what could be the first direct peace talks between Moscow and Kyiv in three years.")
+    headline = make_headline(Story("s", [Article("a", lead)]))
+    assert not headline.startswith("WASHINGTON")
+    assert len(headline.split()) <= 15
+    assert headline.startswith("US President Donald Trump")
+
+
+def test_sources_name_title_or_first_words_outlet_and_date():
+    story = Story("s", [
+        Article("a", "Body.", title="A title", source="Reuters", date=dt.date(2025, 5, 15), url="http://x"),
+        Article("b", " ".join(f"w{i}" for i in range(30)), origin="feeds/b.txt"),
+    ], duplicates={"b": "a"})
+    first, second = make_sources(story)
+    assert (first.title, first.outlet, first.date, first.url) == ("A title", "Reuters", dt.date(2025, 5, 15), "http://x")
+    assert second.title.startswith("w0 w1") and second.title.endswith("…")
+    assert second.outlet == "b.txt" and second.duplicate_of == "a"
+
+
+def test_sentences_are_attributed_to_supporting_articles():
+    articles = [
+        Article("a", "Vladimir Medinsky will lead the Russian delegation in Istanbul."),
+        Article("b", "Zelensky flew to Ankara to meet Erdogan."),
+    ]
+    attributed = attribute_sentences(["Medinsky leads the Russian delegation.", "Frogs sing at night."], articles)
+    assert attributed[0].supported_by == ["a"]
+    assert attributed[1].supported_by == []
+
+
+def test_summarize_documents_is_the_benchmark_path():
+    engine = FirstSentenceEngine(max_input_tokens=None)
+    assert summarize_documents(["First doc. More.", "", "Second doc."], engine, 50) == "First doc."
+    assert summarize_documents([], engine, 50) == ""
+
+
+def test_sentences_referring_back_to_something_left_out_are_dropped():
+    articles = [Article("a", "Putin proposed talks in Istanbul. He said they should start on Thursday. "
+                              "Medinsky will lead the delegation. This surprised Kyiv.")]
+    kept, dropped = drop_dangling_references(
+        ["Medinsky will lead the delegation.", "This surprised Kyiv.", "He said they should start on Thursday."], articles)
+    assert kept == ["Medinsky will lead the delegation.", "This surprised Kyiv."]
+    assert dropped == 1
+    # A model's own sentence may not open the summary with a pronoun, but may follow one.
+    kept, _ = drop_dangling_references(["They met.", "Leaders met in Istanbul.", "They agreed."], articles)
+    assert kept == ["Leaders met in Istanbul.", "They agreed."]
+
+
+class InventingModel(Summarizer):
+    """Stands in for a model whose output contains a name the sources never mention."""
+
+    name = "abstractive"
+    max_input_tokens = 400
+
+    def summarize(self, chunks, max_words):
+        return ["Vladimir Medinsky leads the Russian delegation in Istanbul. "
+                "Boris Kowalczyk, the Polish envoy, joined the talks."] * len(chunks)
+
+
+SOURCES = [Article("a", "The Kremlin said Vladimir Medinsky will lead the Russian delegation at the talks in Istanbul.")]
+
+
+def test_factual_guard_removes_a_sentence_with_an_invented_name():
+    summary = summarize_story(Story("s", SOURCES), InventingModel(), max_words=100)
+    assert summary.summary == "Vladimir Medinsky leads the Russian delegation in Istanbul."
+    [removed] = summary.factual["removed_sentences"]
+    assert removed["text"].startswith("Boris Kowalczyk")
+    assert "Boris Kowalczyk" in removed["unsupported"]
+    assert summary.factual["precision_source"] == 1.0
+    assert "1 sentence removed: naming entities the sources do not contain" in summary.notes
+
+
+def test_factual_guard_can_keep_and_flag_instead():
+    summary = summarize_story(Story("s", SOURCES), InventingModel(), max_words=100, unsupported="flag")
+    assert len(summary.sentences) == 2
+    assert "Boris Kowalczyk" in summary.sentences[1].unsupported
+    assert summary.factual["removed_sentences"] == []
+    assert "Boris Kowalczyk" in summary.factual["unsupported"]
+    assert summary.factual["precision_source"] < 1.0

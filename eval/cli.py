@@ -194,7 +194,7 @@ def bench_command(
         for spec in system:
             parse_spec(spec)
         get_extractor(entities)
-        rows, origin = io.load_dataset_rows(dataset, split, cache_dir)
+        rows, origin = io.load_dataset_rows(dataset, split, cache_dir, first=None if id_prefix else limit)
         examples = examples_from_rows(rows, settings.columns, origin=origin, id_prefix=id_prefix, limit=limit)
     except (DataError, SystemError_, EntityBackendError) as exc:
         raise _fail(str(exc)) from None
@@ -211,6 +211,9 @@ def bench_command(
             report = run_bench(settings, system, examples, out, options, _RichProgress(progress), command=command)
     except DataError as exc:
         raise _fail(str(exc)) from None
+    for score in report.systems:
+        for warning in score.rouge.warnings:
+            stderr.print(f"briefing: warning: {score.spec}: {warning}", markup=False)
     for error in report.errors:
         stderr.print(f"briefing: error: {error}", markup=False)
     if report.systems:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Protocol
 
 LABELS = ("PERSON", "ORG", "GPE", "LOC", "DATE", "NUMBER", "MONEY", "PERCENT", "OTHER")
@@ -147,6 +148,13 @@ def get_extractor(spec: str = "rules") -> Extractor:
     return load_extractor(spec)
 
 
-def extract_entities(text: str, backend: str = "rules") -> list[Entity]:
-    """Entities of ``text`` in text order, from the backend named by ``backend``."""
-    return get_extractor(backend).extract(text)
+def extract_entities(text: str, backend: str = "rules", context: Sequence[str] = ()) -> list[Entity]:
+    """Entities of ``text`` in text order, from the backend named by ``backend``.
+
+    ``context``: related texts (a summary's sources) that the rule-based
+    backend reads for evidence of how words are cased; model backends ignore it.
+    """
+    extractor = get_extractor(backend)
+    if context and getattr(extractor, "accepts_context", False):
+        return extractor.extract(text, context=context)
+    return extractor.extract(text)

@@ -7,12 +7,16 @@ A summary entity is *supported* by a text when it can be found there, leniently:
   dots of abbreviations dropped ("U.S." = "US") and titles and a leading "the"
   ignored ("President Zelenskiy" -> "Zelenskiy");
 - as a sub-span: its words occur consecutively anywhere in the text, so
-  "Zelenskiy" is supported by "Volodymyr Zelenskiy";
-- spelling variants of a word match when their similarity (difflib's ratio,
-  2*matches/total length) is at least ``FUZZY_THRESHOLD`` = 0.85, for words of
-  at least ``FUZZY_MIN_LENGTH`` = 5 letters with the same first letter:
-  "Zelensky"/"Zelenskiy" 0.94, "Zelenskiy"/"Zelenskyy" 0.89 match;
-  "Austria"/"Australia" 0.75, "Iran"/"Iraq" (too short) do not;
+  "Zelenskiy" is supported by "Volodymyr Zelenskiy"; a name may also skip one
+  word (``NAME_GAP``: "Fernando Cardoso" in "Fernando Henrique Cardoso") or be
+  written as one word ("Swiss Air" = "Swissair");
+- spelling variants of a word match when their similarity, 1 - (Levenshtein
+  edit distance / length of the longer word), is at least ``FUZZY_THRESHOLD``
+  = 0.85, for words of at least ``FUZZY_MIN_LENGTH`` = 5 letters. In effect one
+  edit is allowed in words of 7 to 13 letters, two from 14:
+  "Zelensky"/"Zelenskiy" 0.89, "Zelenskiy"/"Zelenskyy" 0.89, "Gaddafi"/"Qaddafi"
+  0.86 match; "Austria"/"Australia" 0.78, "Slovenia"/"Slovakia" 0.75,
+  "Hansen"/"Jansen" 0.83 and "Iran"/"Iraq" (too short) do not;
 - numbers, money and percentages match by value ("$3.5 million" = "3,500,000
   dollars", "four" = "4"); dates match when all their parts ("14", "october",
   "1998"; "Oct." = "October") occur within a few words of each other.
@@ -31,7 +35,7 @@ wants to flag or drop unsupported content; ``entity_report`` scores a corpus.
 
 from __future__ import annotations
 
-import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -43,11 +47,12 @@ from eval.entities import NUMERIC_LABELS, Entity, extract_entities
 FUZZY_THRESHOLD = 0.85
 FUZZY_MIN_LENGTH = 5
 DATE_WINDOW = 6  # words within which the parts of a date must all occur
+NAME_GAP = 1  # words allowed between two words of a name (a middle name)
 
 _POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?=\s|$)", re.IGNORECASE)
 _ABBREV_DOT = re.compile(r"(?<=\b[^\W\d_])\.")  # the dots of U.S., A.G.
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
-_WORD = re.compile(r"\d+(?:\.\d+)?|[^\W_]+")
+_WORD = re.compile(r"[^\W_]+(?:\.\d+)?")  # words; "3.5" and "14th" stay whole
 _GLUED_SCALE = re.compile(r"^(\d+(?:\.\d+)?)(k|m|bn|b|mln|bln|tn)$")
 _GLUED_SCALES = {"k": 1e3, "m": 1e6, "mln": 1e6, "b": 1e9, "bn": 1e9, "bln": 1e9, "tn": 1e12}
 
@@ -120,11 +125,33 @@ def entity_value(entity: Entity) -> float | None:
     return max(values) if values else None
 
 
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Levenshtein distance; stops early (returning ``limit + 1``) once above ``limit``."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if limit is not None and min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def similarity(a: str, b: str) -> float:
+    """1 - edit distance / length of the longer word (1.0 for equal words)."""
+    longest = max(len(a), len(b))
+    return 1.0 - edit_distance(a, b) / longest if longest else 1.0
+
+
 def _similar(a: str, b: str) -> bool:
-    if a[0] != b[0] or abs(len(a) - len(b)) > 3:
+    longest = max(len(a), len(b))
+    allowed = int(longest * (1 - FUZZY_THRESHOLD) + 1e-9)  # edits the threshold permits
+    if allowed < 1 or abs(len(a) - len(b)) > allowed:
         return False
-    matcher = difflib.SequenceMatcher(None, a, b)
-    return matcher.quick_ratio() >= FUZZY_THRESHOLD and matcher.ratio() >= FUZZY_THRESHOLD
+    return edit_distance(a, b, allowed) <= allowed
 
 
 class SourceIndex:
@@ -145,29 +172,59 @@ class SourceIndex:
         for i, word in enumerate(self.words):
             self.positions.setdefault(word, []).append(i)
         self.values = numeric_values(self.words)
+        self._by_length: dict[int, list[str]] = {}
+        for word in self.positions:
+            if len(word) >= FUZZY_MIN_LENGTH and word.isalpha():
+                self._by_length.setdefault(len(word), []).append(word)
         self._variants: dict[str, set[str]] = {}
+
+    @classmethod
+    def of(cls, texts: Sequence[str] | str) -> SourceIndex:
+        """An index of ``texts``, shared with earlier calls on the same texts."""
+        return _cached_index((texts,) if isinstance(texts, str) else tuple(texts))
 
     def variants(self, word: str) -> set[str]:
         """``word`` and the words of the texts that are spelling variants of it."""
         if word not in self._variants:
             found = {word} if word in self.positions else set()
             if len(word) >= FUZZY_MIN_LENGTH and word.isalpha():
-                found |= {w for w in self.positions if len(w) >= FUZZY_MIN_LENGTH and w != word and _similar(word, w)}
+                allowed = int(len(word) * (1 - FUZZY_THRESHOLD) + 1e-9) + 1
+                for length in range(len(word) - allowed, len(word) + allowed + 1):
+                    found |= {w for w in self._by_length.get(length, ()) if w != word and _similar(word, w)}
             self._variants[word] = found
         return self._variants[word]
 
-    def contains_sequence(self, words: Sequence[str]) -> bool:
-        """Whether ``words`` occur consecutively (each possibly a spelling variant)."""
+    def contains_sequence(self, words: Sequence[str], max_gap: int = 0) -> bool:
+        """Whether ``words`` occur in order, each possibly a spelling variant, with at
+        most ``max_gap`` other words between neighbours ("Fernando Cardoso" in
+        "Fernando Henrique Cardoso" with ``max_gap=1``), or written as one word
+        ("Swiss Air" = "Swissair")."""
         if not words:
             return False
-        options = [self.variants(w) for w in words]
+        if len(words) > 1 and "".join(words) in self.positions:
+            return True
+        exact = [{w} if w in self.positions else set() for w in words]
+        if all(exact) and self._occurs(exact, max_gap):
+            return True
+        return self._occurs([self.variants(w) for w in words], max_gap)
+
+    def _occurs(self, options: list[set[str]], max_gap: int) -> bool:
         if any(not o for o in options):
             return False
-        n = len(self.words)
         for first in options[0]:
             for p in self.positions[first]:
-                if p + len(words) <= n and all(self.words[p + k] in options[k] for k in range(1, len(words))):
+                if self._follows(p, options, 1, max_gap):
                     return True
+        return False
+
+    def _follows(self, p: int, options: list[set[str]], k: int, max_gap: int) -> bool:
+        if k == len(options):
+            return True
+        for q in range(p + 1, min(p + 2 + max_gap, len(self.words))):
+            if self.words[q] in options[k] and self._follows(q, options, k + 1, max_gap):
+                return True
+            if self.words[q] == "\n":
+                break
         return False
 
     def contains_nearby(self, words: Sequence[str], window: int = DATE_WINDOW) -> bool:
@@ -193,7 +250,12 @@ class SourceIndex:
             return self.contains_sequence(words)
         if entity.label == "DATE":
             return self.contains_nearby(_date_key(words))
-        return self.contains_sequence(_name_key(words))
+        return self.contains_sequence(_name_key(words), max_gap=NAME_GAP)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_index(texts: tuple[str, ...]) -> SourceIndex:
+    return SourceIndex(texts)
 
 
 def entity_key(entity: Entity) -> str:
@@ -266,7 +328,7 @@ def check_summary(summary: str, sources: Sequence[str], backend: str = "rules") 
     Returns a FactualCheck with precision-source and the unsupported entities.
     ``backend`` selects the entity extractor (see ``eval.entities``).
     """
-    return _check(extract_entities(summary, backend), SourceIndex(sources))
+    return _check(extract_entities(summary, backend, context=sources), SourceIndex.of(sources))
 
 
 def check_sentences(sentences: Sequence[str], sources: Sequence[str], backend: str = "rules") -> list[FactualCheck]:
@@ -285,8 +347,8 @@ def check_sentences(sentences: Sequence[str], sources: Sequence[str], backend: s
         bounds.append((position, position + len(sentence)))
         text_parts.append(sentence)
         position += len(sentence) + 1
-    entities = extract_entities("\n".join(text_parts), backend)
-    index = SourceIndex(sources)
+    entities = extract_entities("\n".join(text_parts), backend, context=sources)
+    index = SourceIndex.of(sources)
     results = []
     for start, end in bounds:
         inside = [e for e in entities if e.start >= start and e.end <= end]
@@ -370,7 +432,8 @@ def entity_report(
     """
     examples: list[ExampleEntities] = []
     for i, summary in enumerate(summaries):
-        entities = distinct_entities(extract_entities(summary, backend))
+        context = sources[i] if sources is not None else ()
+        entities = distinct_entities(extract_entities(summary, backend, context=context))
         ex = ExampleEntities(id=str(ids[i]), summary_entities=len(entities))
         if sources is not None:
             index = SourceIndex(sources[i])

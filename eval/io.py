@@ -92,15 +92,16 @@ def append_jsonl(path: str | Path, row: dict) -> None:
 
 
 def load_dataset_rows(
-    name_or_path: str, split: str | None = None, cache_dir: str | Path | None = None
+    name_or_path: str, split: str | None = None, cache_dir: str | Path | None = None, first: int | None = None
 ) -> tuple[list[dict], str]:
     """Rows of a local JSON/JSONL/CSV/Parquet file or a hub dataset, via ``datasets``.
 
     Local files are loaded with the matching ``datasets`` builder (their only
     split is ``train``; ``split`` is ignored). Anything else is taken as a hub
     dataset name (``name`` or ``name:config``) and loaded with ``split``
-    (default ``test``); this needs the hub to be reachable and never runs
-    dataset loading scripts. Returns the rows and a name for messages.
+    (default ``test``), only its ``first`` rows when given; this needs the hub
+    to be reachable and never runs dataset loading scripts. Returns the rows
+    and a name for messages.
     """
     try:
         import datasets
@@ -126,13 +127,14 @@ def load_dataset_rows(
             raise DataError(f"{name_or_path}: cannot load as {builder} ({_first_line(exc)})") from None
         return [dict(row) for row in data], str(name_or_path)
     name, _, config = name_or_path.partition(":")
+    split = split or "test"
     try:
-        data = datasets.load_dataset(name, config or None, split=split or "test", cache_dir=cache)
+        data = datasets.load_dataset(name, config or None, split=f"{split}[:{first}]" if first else split, cache_dir=cache)
     except Exception as exc:  # noqa: BLE001
         raise DataError(
             f"{name_or_path}: not a local file, and loading it from the hub failed ({_first_line(exc)})"
         ) from None
-    return [dict(row) for row in data], f"{name_or_path}[{split or 'test'}]"
+    return [dict(row) for row in data], f"{name_or_path}[{split}]"
 
 
 def _check_json_lines(path: Path) -> None:

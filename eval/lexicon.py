@@ -137,6 +137,10 @@ SPEECH_VERBS = frozenset("said says told added asked replied wrote argued insist
 # Suffixes of nationality and language adjectives ("German", "Japanese", "Israeli").
 NATIONALITY_SUFFIXES = ("ian", "ians", "ean", "eans", "ese", "ish", "ican", "icans", "ic")
 
+# Endings of common English words (adverbs, gerunds, abstract nouns): a
+# sentence-initial word with one is not taken for a name without other evidence.
+COMMON_WORD_ENDINGS = ("ly", "ing", "tion", "sion", "ism", "ment", "ness", "ity", "ance", "ence", "ure", "ive", "ful", "less", "ous", "ible", "able")
+
 # Endings that make a capitalised word used before a noun an adjective ("Israeli", "German", "Dutch").
 ADJECTIVE_ENDINGS = ("i", "an", "ch", "sh", "ss", "ic")
 

@@ -28,8 +28,10 @@ vocabulary, not lists of entities.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eval import lexicon as lx
@@ -169,8 +171,6 @@ def _numeric_entities(tokens: list[_Token]) -> list[tuple[int, int, str]]:
         # Dates: "Oct. 14, 1998", "14 October 1998", "October 1998", "1996-08-30", "Friday".
         if _month(tok):
             j = i + 1
-            if j < n and tokens[j].text == ".":
-                j += 1
             if j < n and _DAY_NUM.match(tokens[j].text):
                 j += 1
                 if j + 1 < n and tokens[j].text == "," and _YEAR.match(tokens[j + 1].text):
@@ -182,10 +182,8 @@ def _numeric_entities(tokens: list[_Token]) -> list[tuple[int, int, str]]:
                 _DAY_NUM.match(tokens[i - 1].text) or (tokens[i - 1].lower in lx.TEMPORAL_PREPOSITIONS and not tok.initial)
             )
             if j > i + 1 or not ambiguous or preceded:
-                end = j if j > i + 1 else i + 1
-                # a trailing "." after an abbreviated month with nothing after it is punctuation
-                found.append((i, end, "DATE"))
-                i = end
+                found.append((i, j, "DATE"))
+                i = j
                 continue
         if tok.kind == "num" and _DAY_NUM.match(tok.text) and nxt is not None and _month(nxt):
             j = i + 2
@@ -394,6 +392,21 @@ class _Evidence:
                 cap[tok.lower] += 1
         return cls(lower, cap)
 
+    def add(self, other: _Evidence) -> None:
+        self.lower |= other.lower
+        self.capitalised.update(other.capitalised)
+
+
+@functools.lru_cache(maxsize=16)
+def _context_evidence(texts: tuple[str, ...]) -> _Evidence:
+    """Case evidence of context texts, cached: a story's sources serve many checks."""
+    evidence = _Evidence(set(), Counter())
+    for text in texts:
+        tokens = _tokenize(text)
+        _mark_positions(text, tokens)
+        evidence.add(_Evidence.of(tokens))
+    return evidence
+
 
 def _drop_uninformative_start(tokens: list[_Token], run: list[int], evidence: _Evidence) -> list[int]:
     """Drop a sentence-initial first word that is not a name."""
@@ -413,12 +426,26 @@ def _drop_uninformative_start(tokens: list[_Token], run: list[int], evidence: _E
         if len(run) == 1 and after < len(tokens) and tokens[after].text == ":" and not evidence.capitalised.get(low):
             run = run[1:]
             continue
-        # "-ly" adverbs and "-ing" forms opening a sentence ("Earlier", "Speaking")
-        if len(run) == 1 and first.kind == "word" and not first.all_caps and (low.endswith("ly") or low.endswith("ing")) and not evidence.capitalised.get(low):
+        # "-ly" adverbs, "-ing" forms, abstract nouns and plurals opening a
+        # sentence ("Earlier", "Speaking", "Pessimism", "Talks"): common-word
+        # shapes, unless the text capitalises the word mid-sentence too
+        if (
+            len(run) == 1
+            and first.kind == "word"
+            and not first.all_caps
+            and not evidence.capitalised.get(low)
+            and (low.endswith(lx.COMMON_WORD_ENDINGS) or _plural_shape(low))
+        ):
             run = run[1:]
             continue
         break
     return run
+
+
+def _plural_shape(word: str) -> bool:
+    """"talks", "officials", "elections": a regular plural ("-s" after a vowel-less
+    ending such as "-ks", "-ls", "-ns", "-ts", "-rs", "-ds", "-es")."""
+    return len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is", "as", "os")) and word[-2] in "klnrtdegmp"
 
 
 _MAX_NAME_WORDS = 6
@@ -540,8 +567,12 @@ class RuleExtractor:
     """The built-in extractor; ``extract(text)`` returns entities in text order."""
 
     name = "rules"
+    accepts_context = True  # extract(text, context=...) reads context texts for case evidence
 
-    def extract(self, text: str) -> list[Entity]:
+    def extract(self, text: str, context: Sequence[str] = ()) -> list[Entity]:
+        """Entities of ``text``. ``context`` texts (e.g. a summary's sources) add
+        evidence of how words are cased, which helps short texts; their own
+        entities are not returned."""
         tokens = _tokenize(text)
         if not tokens:
             return []
@@ -549,6 +580,8 @@ class RuleExtractor:
         numeric = _numeric_entities(tokens)
         taken = {k for i, j, _ in numeric for k in range(i, j)}
         evidence = _Evidence.of(tokens)
+        if context:
+            evidence.add(_context_evidence(tuple(context)))
 
         names: list[_Name] = []
         for sentence in sentences:

@@ -307,3 +307,23 @@ def test_unreadable_sources_fail_with_exit_4(tmp_path):
     config = _config(tmp_path, [tmp_path / "no-such-folder"], free_port())
     result = run_digest(config, clock=Clock(T0))
     assert result.exit_code == EXIT_FAILED and result.message == "no articles could be read (1 problem(s), see above)"
+
+
+def test_engine_section_maps_to_briefing_options(tmp_path):
+    from summarize.digest.config import ConfigError
+    from summarize.digest.runner import briefing_options
+
+    engine = {"name": "abstractive", "model": "some/model", "threads": 1, "num_beams": 2, "max_new_tokens": 64,
+              "batch_size": 8, "unsupported": "flag", "generation": {"length_penalty": 1.5}}  # fmt: skip
+    options = briefing_options(_config(tmp_path, [tmp_path], 25, engine=engine))
+    assert (options.engine, options.model, options.threads, options.batch_size) == ("abstractive", "some/model", 1, 8)
+    assert options.unsupported == "flag" and options.max_words == 60
+    assert options.generation == {"length_penalty": 1.5, "num_beams": 2, "max_new_tokens": 64}
+    bad = _config(tmp_path, [tmp_path], 25, engine={"beams": 4, "batch_size": "big", "unsupported": "hide"})
+    with pytest.raises(ConfigError) as caught:
+        briefing_options(bad)
+    unknown, mistyped, mode = (p.split(": ", 1)[1] for p in caught.value.problems)
+    assert unknown.startswith("unknown key engine.beams (known: name, model, max_words, threads, num_beams, max_new_tokens, ")
+    assert "batch_size" in unknown and "unsupported" in unknown  # the other BriefingOptions fields
+    assert mistyped == "engine.batch_size: expected int, got str"
+    assert mode == "engine.unsupported: must be one of remove, flag (got 'hide')"

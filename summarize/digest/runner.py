@@ -36,6 +36,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from summarize.digest.config import ConfigError, DigestConfig, format_duration, smtp_password
 from summarize.digest.feeds import read_feeds
@@ -53,6 +54,9 @@ from summarize.digest.state import (
 )
 from summarize.models import Article
 
+if TYPE_CHECKING:  # the pipeline (and its engines) is imported only when a briefing is built
+    from summarize.pipeline import BriefingOptions
+
 EXIT_OK = 0
 EXIT_DELIVERY_FAILED = 1
 EXIT_CONFIG = 2
@@ -64,6 +68,7 @@ CACHE_TTL = dt.timedelta(days=90)
 INVALID_FOLDER = "invalid"
 # Generation settings that `briefing brief` takes as options; in [engine] they go into `generation`.
 GENERATION_KEYS = ("num_beams", "max_new_tokens")
+UNSUPPORTED_MODES = ("remove", "flag")  # the factual guard, as `briefing brief --unsupported`
 
 log = logging.getLogger("briefing.digest")
 
@@ -130,7 +135,7 @@ def run_digest(
         lock.release()
 
 
-def briefing_options(config: DigestConfig):
+def briefing_options(config: DigestConfig) -> BriefingOptions:
     """``BriefingOptions`` from ``[engine]``; ConfigError names an unknown or mistyped key."""
     from summarize.pipeline import BriefingOptions
 
@@ -152,6 +157,9 @@ def briefing_options(config: DigestConfig):
             others = (n for n in fields if n not in ("engine", "model", "max_words", "threads"))
             known = ", ".join(["name", "model", "max_words", "threads", *GENERATION_KEYS, *others])
             problems.append(f"{config.path}: unknown key engine.{key} (known: {known})")
+            continue
+        if key == "unsupported" and value not in UNSUPPORTED_MODES:
+            problems.append(f"{config.path}: engine.unsupported: must be one of {', '.join(UNSUPPORTED_MODES)} (got {value!r})")
             continue
         default = spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
         if default is not None and default is not dataclasses.MISSING and not _same_kind(value, default):

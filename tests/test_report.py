@@ -1,0 +1,23 @@
+from eval.report import bar_chart, bench_markdown, interval_text, markdown_table
+from eval.rouge import Interval
+
+
+def intervals(r1, r2, rl):
+    return {"rouge1": Interval(*r1), "rouge2": Interval(*r2), "rougeLsum": Interval(*rl)}
+
+
+def test_tables():
+    assert interval_text(Interval(0.35214, 0.33, 0.3741)) == "35.2 [33.0, 37.4]"
+    assert markdown_table(["a", "b"], [["1", "2"]]) == "| a | b |\n|---|---|\n| 1 | 2 |\n"
+    row = {"system": "lead", "examples": 3, "entity_precision_source": 0.9, "seconds_per_example": 0.0123,
+           "words_per_summary": 98.4, "peak_memory_mb": 301.2}
+    text = bench_markdown([row], [intervals((0.3, 0.2, 0.4), (0.07, 0.05, 0.09), (0.25, 0.2, 0.3))], "Caption.")
+    assert text.startswith("Caption.\n\n| system |")
+    assert "| `lead` | 3 | 30.0 [20.0, 40.0] | 7.0 [5.0, 9.0] | 25.0 [20.0, 30.0] | 90.0 | 0.012 | 98.4 | 301 |" in text
+
+
+def test_bar_chart_has_a_bar_per_system_and_type():
+    fig = bar_chart(["lead", "extractive"], [intervals((0.3, 0.2, 0.4), (0.07, 0.05, 0.09), (0.25, 0.2, 0.3))] * 2, "t")
+    (ax,) = fig.axes
+    assert len(ax.patches) == 6
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["lead", "extractive"]

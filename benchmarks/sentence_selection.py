@@ -6,11 +6,18 @@ and prints ROUGE-1/2/Lsum F1 (rouge-score, Porter stemming, x100; mean over a
 cluster's references, then over clusters) and seconds per cluster.
 
 Every system starts from the raw documents, the way the pipeline feeds an
-engine: when ``summarize.fuse.summarize_documents`` exists it is the path;
-otherwise each document is split with ``summarize.sentences.split_sentences``
-and all sentences go, as ``Sentence(text, article_id, position)``, into one
-``Chunk``. The clock runs from the raw documents to the summary text, so
-splitting is counted for every system alike.
+engine. Two paths (``--path``):
+
+- ``fuse`` (default): ``summarize.fuse.summarize_documents``, what a briefing
+  and ``briefing bench`` run (chunking, the engine, then fusion: redundancy,
+  factual guard, dangling references, budget, source attribution);
+- ``chunk``: each document split with ``summarize.sentences.split_sentences``,
+  all sentences as ``Sentence(text, article_id, position)`` in one ``Chunk``,
+  straight into the engine.
+
+Two clocks per cluster: from the raw documents to the summary text (the whole
+path), and the time spent inside ``engine.summarize`` alone, so the engines
+can be compared apart from the pipeline's shared overhead.
 
 ROUGE-Lsum needs sentences on separate lines: summaries and references are
 split with the project's splitter and joined with newlines (rouge-score's
@@ -62,6 +69,7 @@ class Result:
     rouge2: float
     rougeLsum: float
     seconds_per_cluster: float
+    engine_seconds_per_cluster: float
     mean_words: float
 
 
@@ -119,17 +127,37 @@ def documents_to_chunk(documents: Sequence[str], story_id: str = "cluster") -> C
     return Chunk(story_id=story_id, sentences=sentences)
 
 
-def summarize_path() -> tuple[str, Callable[[list[str], Summarizer, int], str]]:
-    """The raw-documents-to-summary path: the pipeline's fuse step when present."""
-    try:
-        from summarize.fuse import summarize_documents  # type: ignore[attr-defined]
-    except ImportError:
+def summarize_via_chunk(documents: list[str], engine: Summarizer, max_words: int) -> str:
+    """Raw documents -> one Chunk -> the engine, nothing else."""
+    return engine.summarize([documents_to_chunk(documents)], max_words)[0]
 
-        def summarize_documents(documents: list[str], engine: Summarizer, max_words: int) -> str:
-            return engine.summarize([documents_to_chunk(documents)], max_words)[0]
 
-        return "split_sentences + one Chunk", summarize_documents
-    return "summarize.fuse.summarize_documents", summarize_documents
+def summarize_path(name: str) -> Callable[[list[str], Summarizer, int], str]:
+    """The raw-documents-to-summary function of a ``--path``."""
+    if name == "chunk":
+        return summarize_via_chunk
+    from summarize.fuse import summarize_documents
+
+    return summarize_documents
+
+
+class TimedEngine(Summarizer):
+    """Wraps an engine and adds up the seconds spent in its ``summarize``."""
+
+    def __init__(self, engine: Summarizer) -> None:
+        self.engine = engine
+        self.name, self.model, self.max_input_tokens = engine.name, engine.model, engine.max_input_tokens
+        self.seconds = 0.0
+
+    def count_tokens(self, text: str) -> int:
+        return self.engine.count_tokens(text)
+
+    def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:
+        start = time.perf_counter()
+        try:
+            return self.engine.summarize(chunks, max_words)
+        finally:
+            self.seconds += time.perf_counter() - start
 
 
 def for_lsum(text: str) -> str:
@@ -156,14 +184,16 @@ def run_system(
     summarize_documents: Callable[[list[str], Summarizer, int], str],
     part: str,
 ) -> tuple[Result, list[str]]:
+    timed = TimedEngine(engine)
     summaries, seconds = [], 0.0
     for cluster in clusters:
         start = time.perf_counter()
-        summaries.append(summarize_documents(list(cluster.documents), engine, max_words))
+        summaries.append(summarize_documents(list(cluster.documents), timed, max_words))
         seconds += time.perf_counter() - start
     r1, r2, rl = score(summaries, clusters)
     words = statistics.fmean(len(s.split()) for s in summaries)
-    return Result(engine.name, part, len(clusters), r1, r2, rl, seconds / len(clusters), words), summaries
+    k = len(clusters)
+    return Result(engine.name, part, k, r1, r2, rl, seconds / k, timed.seconds / k, words), summaries
 
 
 SYSTEMS: dict[str, Callable[[], Summarizer]] = {
@@ -175,13 +205,13 @@ SYSTEMS: dict[str, Callable[[], Summarizer]] = {
 
 def markdown_table(results: Sequence[Result]) -> str:
     lines = [
-        "| part | budget | system | R1 | R2 | RLsum | words | s/cluster |",
-        "|---|---|---|---|---|---|---|---|",
+        "| part | budget | system | R1 | R2 | RLsum | words | s/cluster | engine s/cluster |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r.part} ({r.clusters}) | {PARTS[r.part]} | {r.system} | {r.rouge1:.1f} | {r.rouge2:.1f} "
-            f"| {r.rougeLsum:.1f} | {r.mean_words:.0f} | {r.seconds_per_cluster:.4f} |"
+            f"| {r.rougeLsum:.1f} | {r.mean_words:.0f} | {r.seconds_per_cluster:.4f} | {r.engine_seconds_per_cluster:.4f} |"
         )
     return "\n".join(lines)
 
@@ -191,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="mds_dev.jsonl")
     parser.add_argument("--systems", default="extractive,lexrank,lead", help="comma-separated: " + ",".join(SYSTEMS))
     parser.add_argument("--part", action="append", choices=sorted(PARTS), help="repeatable; default both")
+    parser.add_argument("--path", choices=("fuse", "chunk"), default="fuse", help="raw documents -> summary path")
     parser.add_argument("--dump", type=Path, help="write every summary to this JSONL file")
     args = parser.parse_args(argv)
 
@@ -203,8 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: --systems: unknown system {unknown[0]!r} (known: {', '.join(SYSTEMS)})", file=sys.stderr)
         return 2
 
-    path_name, summarize_documents = summarize_path()
-    print(f"path: {path_name}; data: {args.data}", file=sys.stderr)
+    summarize_documents = summarize_path(args.path)
+    print(f"path: {args.path}; data: {args.data}", file=sys.stderr)
     engines = {name: SYSTEMS[name]() for name in names}
     results, dumped = [], []
     for part in args.part or list(PARTS):
@@ -215,15 +246,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             dumped += [{"id": c.id, "system": name, "summary": s} for c, s in zip(clusters, summaries)]
             print(
                 f"{part:10s} {name:10s} R1 {result.rouge1:5.2f} R2 {result.rouge2:5.2f} "
-                f"RLsum {result.rougeLsum:5.2f}  {result.seconds_per_cluster:.4f} s/cluster",
+                f"RLsum {result.rougeLsum:5.2f}  {result.seconds_per_cluster:.4f} s/cluster "
+                f"(engine {result.engine_seconds_per_cluster:.4f})",
                 file=sys.stderr,
             )
     print(markdown_table(results))
     by = {(r.part, r.system): r for r in results}
     for part in args.part or list(PARTS):
         fast, slow = by.get((part, "extractive")), by.get((part, "lexrank"))
-        if fast and slow and fast.seconds_per_cluster > 0:
-            print(f"\n{part}: extractive is {slow.seconds_per_cluster / fast.seconds_per_cluster:.0f}x faster than lexrank")
+        if fast and slow and fast.seconds_per_cluster > 0 and fast.engine_seconds_per_cluster > 0:
+            print(
+                f"\n{part}: extractive vs lexrank: {slow.seconds_per_cluster / fast.seconds_per_cluster:.1f}x faster "
+                f"end to end ({args.path} path), {slow.engine_seconds_per_cluster / fast.engine_seconds_per_cluster:.1f}x "
+                "inside the engine"
+            )
     if args.dump:
         args.dump.write_text("".join(json.dumps(d) + "\n" for d in dumped), encoding="utf-8")
     return 0

@@ -271,7 +271,10 @@ def run_bench(
     """
     progress = progress or _NoProgress()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"{out}: cannot create the output folder ({exc.strerror or exc})") from None
     for spec in specs:
         parse_spec(spec)  # unknown names fail before any work
     slugs = [system_slug(s) for s in specs]

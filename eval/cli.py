@@ -159,7 +159,7 @@ def bench_command(
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use the first N examples (after --id-prefix).")] = None,
     id_prefix: Annotated[Optional[str], typer.Option("--id-prefix", help="Only examples whose id starts with this.")] = None,
     words: Annotated[int, typer.Option("--words", min=5, max=5000, help="Word budget of each summary.")] = 100,
-    out: Annotated[Path, typer.Option("--out", help="Folder for results and predictions; rerun to resume.", file_okay=False)] = Path("bench-results"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for results and predictions; rerun to resume.", file_okay=False)] = Path("bench-out"),
     id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column of example ids. [default: id, or row numbers]")] = None,
     documents_column: Annotated[Optional[str], typer.Option("--documents-column", help="Column of source documents (list, or text with ||||| separators). [default: documents, document, article, text]")] = None,
     references_column: Annotated[Optional[str], typer.Option("--references-column", help="Column of reference summaries. [default: summaries, summary, highlights, abstract]")] = None,
@@ -211,6 +211,8 @@ def bench_command(
             report = run_bench(settings, system, examples, out, options, _RichProgress(progress), command=command)
     except DataError as exc:
         raise _fail(str(exc)) from None
+    except OSError as exc:  # writing results or predictions failed (disk full, permissions)
+        raise _fail(f"{exc.filename or out}: cannot write ({exc.strerror or exc})", EXIT_FAILED) from None
     for score in report.systems:
         for warning in score.rouge.warnings:
             stderr.print(f"briefing: warning: {score.spec}: {warning}", markup=False)

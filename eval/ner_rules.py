@@ -50,9 +50,8 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_OPENERS = frozenset({'"', "“", "‘", "'", "(", "[", ":", "-", "--", "_", "*", "•"})
-_QUOTES = frozenset({'"', "“", "‘", "'"})
-_SENTENCE_END = frozenset({".", "!", "?", ";", ":"})
+# After an opening quote or a colon a new sentence starts, capitalised.
+_RESTARTS = frozenset({'"', "“", "‘", "'", ":"})
 
 
 @dataclass
@@ -135,7 +134,7 @@ def _mark_positions(text: str, tokens: list[_Token]) -> list[list[int]]:
             tok = tokens[i]
             tok.shout = shout
             if tok.is_word or tok.kind in ("num", "alnum"):
-                if not seen_word or (previous is not None and previous.text in _QUOTES | {":"}):
+                if not seen_word or (previous is not None and previous.text in _RESTARTS):
                     tok.initial = True
                 seen_word = True
             previous = tok
@@ -147,7 +146,6 @@ def _mark_positions(text: str, tokens: list[_Token]) -> list[list[int]]:
 _YEAR = re.compile(r"^(1[6-9]\d\d|20\d\d)s?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$|^\d{1,2}/\d{1,2}/\d{2,4}$")
 _DAY_NUM = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$")
-_PLAIN_NUM = re.compile(r"^\d+(?:[.,]\d+)*$")
 
 
 def _is_number_token(tok: _Token) -> bool:
@@ -265,7 +263,7 @@ def _particle(tok: _Token) -> bool:
 
 
 def _lower_prefixed_name(tok: _Token) -> bool:
-    """"al-Aqsa", "bin-Laden", "ex-England": a lower prefix glued to a name."""
+    """"al-Aqsa", "bin-Laden": an Arabic particle glued to a name."""
     head, _, rest = tok.text.partition("-")
     return bool(rest) and tok.kind == "word" and head.islower() and rest[:1].isupper() and head in ("al", "el", "bin", "ibn", "ul")
 

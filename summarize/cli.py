@@ -66,7 +66,7 @@ OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write
 MaxWordsOpt = Annotated[int, typer.Option("--max-words", "-w", min=10, max=2000, help="Word budget of each story summary.")]
 ThreadsOpt = Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for the model. [default: torch's choice]")]
 DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="cuda, mps or cpu. [default: first available]")]
-DtypeOpt = Annotated[Optional[str], typer.Option("--dtype", help="float32 (default), bfloat16 or float16: faster on supporting hardware, may change wording.")]
+DtypeOpt = Annotated[Optional[str], typer.Option("--dtype", help="float32 (default), bfloat16, float16 or int8 (CPU dynamic quantisation): faster on supporting hardware, may change wording.")]
 BatchSizeOpt = Annotated[int, typer.Option("--batch-size", min=1, help="Chunks per generate() call.")]
 BeamsOpt = Annotated[Optional[int], typer.Option("--num-beams", min=1, help="Beam search width. [default: the model's generation_config]")]
 MaxNewTokensOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", min=1, help="Longest generated summary per chunk. [default: the model's generation_config]")]

@@ -84,3 +84,15 @@ def test_unreachable_hub_model_fails_fast_and_auto_falls_back():
     engine, reason = load_engine_with_fallback("auto", "someone/model-that-is-not-cached")
     assert time.monotonic() - start < 10
     assert engine.name == "extractive" and "someone/model-that-is-not-cached" in reason
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "int8"])
+def test_lower_precision_modes_load_and_generate(tiny_model_dir, dtype):
+    engine = AbstractiveSummarizer(str(tiny_model_dir), dtype=dtype, generation={"max_new_tokens": 4})
+    assert engine.describe()["dtype"] == dtype
+    assert len(engine.summarize([chunk("Putin met Zelensky."), chunk("Rates fell.")], 20)) == 2
+
+
+def test_unknown_dtype_is_a_clear_error(tiny_model_dir):
+    with pytest.raises(EngineError, match="unknown dtype"):
+        AbstractiveSummarizer(str(tiny_model_dir), dtype="int4")

@@ -5,7 +5,7 @@ batching, shapes, determinism and metadata, never wording. It is saved with
 ``save_pretrained`` and reloads through ``AutoTokenizer`` /
 ``AutoModelForSeq2SeqLM``, the same path a real hub checkpoint takes.
 
-    python tests/tiny_model.py DIR [--family bart|t5]
+    python tests/tiny_model.py DIR [--family bart|t5] [--max-positions N]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _CORPUS = [
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # ids 0-4, as in BART
 
 
-def build_tokenizer(vocab_size: int = 400):
+def build_tokenizer(vocab_size: int = 400, model_max_length: int = 128):
     """A byte-level BPE tokenizer trained on a small corpus; encodes any text."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
@@ -48,7 +48,7 @@ def build_tokenizer(vocab_size: int = 400):
         unk_token="<unk>",
         pad_token="<pad>",
         mask_token="<mask>",
-        model_max_length=128,
+        model_max_length=model_max_length,
     )
 
 
@@ -60,7 +60,7 @@ def build_tiny_model(directory: str | Path, family: str = "bart", max_positions:
     torch.manual_seed(0)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    tokenizer = build_tokenizer()
+    tokenizer = build_tokenizer(model_max_length=max_positions)
     vocab = len(tokenizer)
     if family == "bart":
         from transformers import BartConfig, BartForConditionalGeneration
@@ -100,8 +100,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory")
     parser.add_argument("--family", choices=["bart", "t5"], default="bart")
+    parser.add_argument("--max-positions", type=int, default=128, help="longest input in tokens")
     args = parser.parse_args()
-    print(build_tiny_model(args.directory, args.family))
+    print(build_tiny_model(args.directory, args.family, args.max_positions))
 
 
 if __name__ == "__main__":

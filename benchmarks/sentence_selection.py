@@ -177,23 +177,36 @@ def score(summaries: Sequence[str], clusters: Sequence[Cluster]) -> tuple[float,
     return tuple(100 * statistics.fmean(per_cluster[k]) for k in ("rouge1", "rouge2", "rougeLsum"))
 
 
-def run_system(
-    engine: Summarizer,
+def run_part(
+    engines: dict[str, Summarizer],
     clusters: Sequence[Cluster],
     max_words: int,
     summarize_documents: Callable[[list[str], Summarizer, int], str],
     part: str,
-) -> tuple[Result, list[str]]:
-    timed = TimedEngine(engine)
-    summaries, seconds = [], 0.0
-    for cluster in clusters:
-        start = time.perf_counter()
-        summaries.append(summarize_documents(list(cluster.documents), timed, max_words))
-        seconds += time.perf_counter() - start
-    r1, r2, rl = score(summaries, clusters)
-    words = statistics.fmean(len(s.split()) for s in summaries)
-    k = len(clusters)
-    return Result(engine.name, part, k, r1, r2, rl, seconds / k, timed.seconds / k, words), summaries
+) -> tuple[list[Result], dict[str, list[str]]]:
+    """Every system on every cluster of one part; a Result per system and the summaries.
+
+    Systems take turns cluster by cluster, starting with a different one each
+    time, so that a busy machine or a cache warmed by whichever system runs
+    first (the fuse path caches each cluster's source index) does not favour
+    one system.
+    """
+    names = list(engines)
+    timed = {name: TimedEngine(engine) for name, engine in engines.items()}
+    summaries: dict[str, list[str]] = {name: [] for name in names}
+    seconds = dict.fromkeys(names, 0.0)
+    for k, cluster in enumerate(clusters):
+        for name in names[k % len(names):] + names[: k % len(names)]:
+            start = time.perf_counter()
+            summaries[name].append(summarize_documents(list(cluster.documents), timed[name], max_words))
+            seconds[name] += time.perf_counter() - start
+    results = []
+    n = len(clusters)
+    for name in names:
+        r1, r2, rl = score(summaries[name], clusters)
+        words = statistics.fmean(len(s.split()) for s in summaries[name])
+        results.append(Result(name, part, n, r1, r2, rl, seconds[name] / n, timed[name].seconds / n, words))
+    return results, summaries
 
 
 SYSTEMS: dict[str, Callable[[], Summarizer]] = {
@@ -240,12 +253,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     results, dumped = [], []
     for part in args.part or list(PARTS):
         clusters = load_clusters(args.data, part)
-        for name, engine in engines.items():
-            result, summaries = run_system(engine, clusters, PARTS[part], summarize_documents, part)
-            results.append(result)
-            dumped += [{"id": c.id, "system": name, "summary": s} for c, s in zip(clusters, summaries)]
+        part_results, summaries = run_part(engines, clusters, PARTS[part], summarize_documents, part)
+        results += part_results
+        for result in part_results:
+            dumped += [{"id": c.id, "system": result.system, "summary": s} for c, s in zip(clusters, summaries[result.system])]
             print(
-                f"{part:10s} {name:10s} R1 {result.rouge1:5.2f} R2 {result.rouge2:5.2f} "
+                f"{part:10s} {result.system:10s} R1 {result.rouge1:5.2f} R2 {result.rouge2:5.2f} "
                 f"RLsum {result.rougeLsum:5.2f}  {result.seconds_per_cluster:.4f} s/cluster "
                 f"(engine {result.engine_seconds_per_cluster:.4f})",
                 file=sys.stderr,

@@ -27,23 +27,26 @@ nearest neighbours by document cosine, and only when that cosine is >=
 of articles.
 
 **Which article is kept** (the rule the briefing relies on to use original
-wording, never a spun one): among articles that duplicate each other, the
-one kept is, in order of precedence,
+wording, never a spun one): of two articles that duplicate each other, the
+one kept is decided by the first of these that tells them apart:
 
-1. the one that covers the most of the others (a full report is kept over
-   an excerpt of it);
-2. the one most similar to the rest of the story: the mean cosine to the
-   articles around them that are not copies (the neighbours of the group).
-   A spun copy's unusual word choices ("despatched a gaggle of skilled
-   technocrats") match the other reports less than the original wording
-   ("sent a group of experienced technocrats") does;
-3. the one with the more ordinary vocabulary: fewer WordPiece pieces per
-   word under BERT's 30k-word vocabulary (shipped with blingfire), which
-   rare or misspelt words ("Cremlin", "despatched") inflate;
+1. coverage: the one that holds clearly more of the other (by more than
+   ``COVERAGE_MARGIN``, 0.1 of the other's words): a full report is kept
+   over an excerpt or a trimmed copy of it;
+2. closeness to the rest of the story: the mean cosine to the articles
+   around them that are not copies (their neighbours), when it differs by
+   more than ``CENTRALITY_MARGIN`` (0.01). A spun copy's unusual word
+   choices ("despatched a gaggle of skilled technocrats") match the other
+   reports less than the original wording ("sent a group of experienced
+   technocrats") does: in ``seeds/``, 000 scores 0.32 and its spun copy 0.20;
+3. ordinary vocabulary: fewer WordPiece pieces per word under BERT's
+   30k-word vocabulary (shipped with blingfire), which rare or misspelt
+   words ("Cremlin", "despatched", "gaggle") inflate; a difference of more
+   than ``PIECES_MARGIN`` (0.005) counts (000: 1.100, spun 002: 1.129);
 4. the one that came first in the input.
 
-Scores 2 and 3 are compared rounded (to 0.01 and 0.001), so that noise-level
-differences fall through to the next rule.
+Articles are ranked with this comparison and taken in that order; each is
+kept unless an already kept article covers it.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cmp_to_key, lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -67,6 +70,10 @@ SHINGLE_SIZE = 3
 SENTENCE_SIMILARITY = 0.35
 CONTAINMENT = 0.8
 CANDIDATE_NEIGHBOURS = 10
+# Tolerances of the kept-article rules (see the module docstring).
+COVERAGE_MARGIN = 0.1
+CENTRALITY_MARGIN = 0.01
+PIECES_MARGIN = 0.005
 CANDIDATE_SIMILARITY = 0.2
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -100,24 +107,26 @@ def find_near_duplicates(
     if not pairs:
         return {}
 
-    involved = sorted({i for pair in pairs for i in pair})
-    shingles = {i: _shingles(texts[i]) for i in involved}
-    aligner = _SentenceAligner({i: texts[i] for i in involved})
-    # covers[j] = {i: how much of i is in j} for every i that j covers.
-    covers: dict[int, dict[int, float]] = {}
+    partners: dict[int, list[int]] = {}
     for i, j in pairs:
-        if _jaccard(shingles[i], shingles[j]) >= shingle_jaccard:
-            covers.setdefault(j, {})[i] = 1.0
-            covers.setdefault(i, {})[j] = 1.0
-            continue
-        for b, a in ((i, j), (j, i)):
-            share = aligner.containment(b, a, sentence_similarity)
+        partners.setdefault(i, []).append(j)
+        partners.setdefault(j, []).append(i)
+    shingles = {i: _shingles(texts[i]) for i in partners}
+    aligner = _SentenceAligner({i: texts[i] for i in sorted(partners)})
+    # shares[(b, a)]: how much of b is found in a; covers[a]: the b that a covers.
+    shares: dict[tuple[int, int], float] = {}
+    covers: dict[int, dict[int, float]] = {}
+    for b in sorted(partners):
+        for a, share in aligner.containment(b, sorted(partners[b]), sentence_similarity).items():
+            if share < containment and _jaccard(shingles[a], shingles[b]) >= shingle_jaccard:
+                share = 1.0  # a copy, whatever the sentence split
+            shares[(b, a)] = share
             if share >= containment:
                 covers.setdefault(a, {})[b] = share
 
     duplicates: dict[str, str] = {}
     for group in _linked_groups(covers):
-        kept = _choose_kept(group, covers, vectors, neighbours, texts)
+        kept = _choose_kept(group, covers, shares, vectors, neighbours, texts)
         for member, target in kept.items():
             duplicates[articles[member].id] = articles[target].id
     return duplicates
@@ -154,15 +163,29 @@ class _SentenceAligner:
         else:
             self._vectors = sparse.csr_matrix((len(sentences), 1))
 
-    def containment(self, b: int, a: int, threshold: float) -> float:
-        """Share of ``b``'s content words in sentences that align with one of ``a``'s."""
-        rows_b, rows_a = self._rows[b], self._rows[a]
+    def containment(self, b: int, others: list[int], threshold: float) -> dict[int, float]:
+        """For each article of ``others``: the share of ``b``'s content words
+        in sentences of ``b`` that align with one of that article's sentences."""
+        rows_b = self._rows[b]
         weights = self._weights[rows_b]
         total = weights.sum()
-        if total == 0 or rows_a.stop == rows_a.start:
-            return 0.0
-        best = (self._vectors[rows_b] @ self._vectors[rows_a].T).max(axis=1).toarray().ravel()
-        return float(weights[best >= threshold].sum() / total)
+        shares = {a: 0.0 for a in others}
+        if total == 0:
+            return shares
+        spans = [self._rows[a] for a in others]
+        columns = np.concatenate([np.arange(span.start, span.stop) for span in spans])
+        if columns.size == 0:
+            return shares
+        # One product for all of b's partners, then the best match per partner.
+        similarity = (self._vectors[rows_b] @ self._vectors[columns].T).toarray()
+        offset = 0
+        for a, span in zip(others, spans):
+            width = span.stop - span.start
+            if width:
+                best = similarity[:, offset:offset + width].max(axis=1)
+                shares[a] = float(weights[best >= threshold].sum() / total)
+            offset += width
+        return shares
 
 
 def _linked_groups(covers: dict[int, dict[int, float]]) -> list[list[int]]:
@@ -187,27 +210,41 @@ def _linked_groups(covers: dict[int, dict[int, float]]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _choose_kept(group: list[int], covers: dict[int, dict[int, float]], vectors: sparse.csr_matrix,
-                 neighbours, texts: Sequence[str]) -> dict[int, int]:
-    """Duplicates of ``group`` mapped to the kept article that covers each."""
+def _choose_kept(group: list[int], covers: dict[int, dict[int, float]], shares: dict[tuple[int, int], float],
+                 vectors: sparse.csr_matrix, neighbours, texts: Sequence[str]) -> dict[int, int]:
+    """Duplicates of ``group`` mapped to the kept article that covers each.
+
+    Members are ranked by the precedence rules of the module docstring (a
+    pairwise comparison with tolerances), then taken in that order: one that
+    an already kept member covers becomes its duplicate, otherwise it is kept.
+    """
     members = set(group)
     context = sorted({
         int(j) for i in group for j in neighbours.indices[i] if j >= 0 and int(j) not in members
     })
     if context:
-        centrality = np.asarray((vectors[group] @ vectors[context].T).mean(axis=1)).ravel()
+        similarity = np.asarray((vectors[group] @ vectors[context].T).mean(axis=1)).ravel()
+        centrality = dict(zip(group, similarity.tolist()))
     else:
-        centrality = np.zeros(len(group))
+        centrality = dict.fromkeys(group, 0.0)
+    pieces = {member: _pieces_per_word(texts[member]) for member in group}
 
-    def priority(position: int) -> tuple:
-        member = group[position]
-        covered = sum(1 for other in covers.get(member, {}) if other in members)
-        return (-covered, -round(float(centrality[position]), 2), round(_pieces_per_word(texts[member]), 3), member)
+    def compare(a: int, b: int) -> int:
+        """Negative when ``a`` should be kept rather than ``b``."""
+        coverage = shares.get((b, a), 0.0) - shares.get((a, b), 0.0)
+        if abs(coverage) > COVERAGE_MARGIN:
+            return -1 if coverage > 0 else 1
+        closeness = centrality[a] - centrality[b]
+        if abs(closeness) > CENTRALITY_MARGIN:
+            return -1 if closeness > 0 else 1
+        oddness = pieces[a] - pieces[b]
+        if abs(oddness) > PIECES_MARGIN:
+            return -1 if oddness < 0 else 1
+        return -1 if a < b else 1
 
     kept: list[int] = []
     duplicates: dict[int, int] = {}
-    for position in sorted(range(len(group)), key=priority):
-        member = group[position]
+    for member in sorted(group, key=cmp_to_key(compare)):
         coverers = [(covers[k][member], -k) for k in kept if member in covers.get(k, {})]
         if coverers:
             duplicates[member] = -max(coverers)[1]

@@ -28,10 +28,11 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.preprocessing import normalize
 
 from summarize.models import Article
-from summarize.sentences import split_sentences
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
-_ENTITY_TOKEN = re.compile(r"[A-Za-z0-9][\w'\u2019\-.]*")
+# A token that starts with a capital letter or a digit, at a token boundary
+# (so "McDonald" is one token, not "Donald" inside it).
+_ENTITY_TOKEN = re.compile(r"(?<![\w'\u2019\-.])[A-Z\u00c0-\u00d6\u00d8-\u00de0-9][\w'\u2019\-.]*")
 _POSSESSIVE = re.compile(r"['\u2019]s$")
 
 # IDF raised to this power: rarer terms (names, places, specific details)
@@ -51,9 +52,15 @@ def _stemmer():
     return SnowballStemmer("english")
 
 
-@lru_cache(maxsize=200_000)
+_STEMS: dict[str, str] = {}
+
+
 def _stem(word: str) -> str:
-    return _stemmer().stem(word)
+    # A plain dict: millions of lookups per run, a few tens of thousands of stems.
+    stem = _STEMS.get(word)
+    if stem is None:
+        stem = _STEMS[word] = _stemmer().stem(word)
+    return stem
 
 
 def word_tokens(text: str) -> list[str]:
@@ -65,21 +72,21 @@ def entity_tokens(text: str) -> list[str]:
     """Capitalised words and numbers of ``text``, lower-cased.
 
     No NER model can be downloaded here, so a capital letter stands in for a
-    name; stop words ("The", "But") are skipped and possessives folded
-    ("Putin's" -> "putin"). Numbers keep their punctuation ("6.1", "9-14").
+    name (a sentence's first word included: cheap, and what was measured);
+    stop words ("The", "But") are skipped and possessives folded ("Putin's"
+    -> "putin"). Numbers keep their inner punctuation ("6.1", "9-14").
     """
     tokens: list[str] = []
-    for sentence in split_sentences(text):
-        for token in _ENTITY_TOKEN.findall(sentence):
-            token = token.rstrip(".-")
-            if not token:
-                continue
-            if token[0].isdigit():
-                tokens.append(token)
-            elif token[0].isupper():
-                lowered = _POSSESSIVE.sub("", token.lower())
-                if lowered not in ENGLISH_STOP_WORDS:
-                    tokens.append(lowered)
+    for token in _ENTITY_TOKEN.findall(text):
+        token = token.rstrip(".-")
+        if not token:
+            continue
+        if token[0].isdigit():
+            tokens.append(token)
+        else:
+            lowered = _POSSESSIVE.sub("", token.lower())
+            if lowered not in ENGLISH_STOP_WORDS:
+                tokens.append(lowered)
     return tokens
 
 
@@ -92,6 +99,8 @@ def _weighted(counts: sparse.csr_matrix, idf_power: float) -> sparse.csr_matrix:
     """Sublinear TF times smoothed IDF**idf_power, rows L2-normalised."""
     counts = counts.astype(np.float64).tocsr()
     n = counts.shape[0]
+    if counts.shape[1] == 0:
+        return counts
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = (np.log((n + 1) / (df + 1)) + 1.0) ** idf_power
     counts.data = 1.0 + np.log(counts.data)
@@ -147,12 +156,11 @@ def _embedding_model():
 
 
 def embeddings_available() -> bool:
-    """Whether the all-MiniLM-L6-v2 package and sentence-transformers are installed."""
-    try:
-        _embedding_model()
-    except EmbeddingsUnavailable:
-        return False
-    return True
+    """Whether the optional extra (all-MiniLM-L6-v2 package, sentence-transformers)
+    is installed; cheap: nothing is loaded."""
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in (EMBEDDING_PACKAGE, "sentence_transformers"))
 
 
 def embedding_vectors(texts: Sequence[str], batch_size: int = 32) -> np.ndarray:

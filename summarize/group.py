@@ -42,7 +42,7 @@ from summarize.neighbours import nearest_neighbours, shared_neighbour_similarity
 DEFAULT_DISTANCE_THRESHOLD = 0.85
 # The embedding features give a differently spread similarity; their cut was
 # measured the same way (see README).
-EMBEDDING_DISTANCE_THRESHOLD = 0.85
+EMBEDDING_DISTANCE_THRESHOLD = 0.75
 # Neighbourhood sizes (not counting the article itself) averaged in step 2.
 NEIGHBOUR_COUNTS = (3, 5, 7)
 # Articles dated further apart than this are never linked directly: a

@@ -227,7 +227,14 @@ def _quantize_int8(model, device: str):
 
     if device != "cpu":
         raise EngineError(f"dtype int8 runs on the CPU only, not on {device}; use --device cpu or bfloat16")
-    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    import warnings
+
+    with warnings.catch_warnings():
+        # torch 2.10+ deprecates eager quantisation in favour of torchao, which
+        # is not a dependency here; the eager API still works in torch 2.13.
+        warnings.simplefilter("ignore", category=DeprecationWarning)
+        warnings.simplefilter("ignore", category=UserWarning)
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def _torch_dtype(dtype: str | None):

@@ -12,26 +12,29 @@ chunk. For each chunk:
    caption). If nothing is left, every sentence is a candidate.
 2. **Concepts and centrality.** A sentence's concepts are its word bigrams
    (lowercased, plurals folded by Harman's S-stemmer, bigrams of two stop
-   words left out). A concept weighs as many points as there are articles that
-   contain it, so content that several sources report (support across
-   sources) is central, and content only one source has still counts once.
+   words left out). A concept weighs as many points as there are sentences in
+   the story that state it (after exact repeats were merged, so a copied
+   article does not count twice): content that several sources, or one
+   source several times, come back to is central. Counting sentences rather
+   than articles keeps this meaningful for a one-article story too.
 3. **Selection: budgeted maximum coverage.** Greedily add the sentence with the
-   best ``new concept weight / sqrt(words) * (1 + position) ** -0.3``, among
+   best ``new concept weight / words ** 0.5 * (1 + position) ** -0.3`` among
    candidates that still fit the budget. A concept already covered adds
-   nothing, which keeps repeated content out (redundancy); the square root
-   trades covering most per word against filling the budget with whole
+   nothing, which keeps repeated content out (redundancy); a sentence whose
+   new concepts weigh less than ``REDUNDANCY`` (30%) of all of its concepts is
+   not taken at all, even when words are left. The square root
+   trades covering the most per word against filling the budget with whole
    sentences; the mild position prior prefers what articles put first, as
    news writing does. Coverage is monotone submodular, so this greedy is the
-   standard near-optimal rule (Lin and Bilmes 2010; bigram concepts weighted
-   by document frequency as in Gillick and Favre 2009).
+   standard near-optimal rule (Lin and Bilmes 2010; bigram concepts as in
+   Gillick and Favre 2009).
 4. **Dangling references.** A sentence opening with a pronoun or connective
    ("He said", "This", "They", "But") is a candidate only once the sentence
    before it in its article has been chosen. Only when nothing at all could
    otherwise be chosen does the best such sentence stand alone.
 5. **Reading order.** Sentences come by position in their source article
    (article leads first), ties broken by importance (the order in which they
-   were chosen); a sentence chosen together with its predecessor follows it
-   directly.
+   were chosen); a dangling sentence comes right after its predecessor.
 
 Budget rule: a summary holds at most ``max_words`` words (whitespace-separated
 tokens, as ``Summarizer.count_tokens`` counts) and only whole sentences, never
@@ -58,19 +61,24 @@ from summarize.models import Chunk
 MIN_WORDS = 6  # shorter candidates are headings, captions or splitter debris
 LENGTH_EXPONENT = 0.5  # gain / words ** this
 POSITION_EXPONENT = 0.3  # score * (1 + position) ** -this
+REDUNDANCY = 0.3  # a sentence must bring more than this share of its concept weight as new
 
-# "LONDON (AP) _ ", "BUENOS AIRES, Argentina _ ", "Paris ( ap ) — ", "WASHINGTON -- ":
-# a place (optionally ", Country"), an optional agency in brackets, then a dash
-# or an underscore. Only removed from an article's first sentence.
+# A wire dateline, then a dash or an underscore; only looked for at the start
+# of an article. Three shapes: an upper-case place ("LONDON (AP) _",
+# "BUENOS AIRES, Argentina _"); any place with an agency in brackets
+# ("Paris ( ap ) —", "Wellington, new zealand ( ap ) —"); and, in lowercased
+# text such as Multi-News, one capitalised word before a dash and a lowercase
+# word ("Washington — the ..."). "Two officers — one ..." is left alone.
 _DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z.'\- ]*[A-Z.]|[A-Z][a-z.'\-]+(?: [A-Za-z.'\-]+){0,2})"  # LONDON | Huntington beach
-    r"(?:,\s+[A-Z][\w.'\- ]{0,30}?)?"  # , Argentina
-    r"\s*(?:\(\s*[\w.\-/ ]{1,25}\s*\)\s*)?"  # (AP) | ( cbsla )
-    r"(?:_|--|—|–)\s+"
+    r"^(?:"
+    r"[A-Z][A-Z.'\-]*(?: [A-Z][A-Z.'\-]*)*(?:,\s+[A-Z][\w.'\-]*(?: [\w.'\-]+){0,2})?\s*(?:\(\s*[\w.\-/ ]{1,25}\s*\)\s*)?"
+    r"|[A-Z][\w.'\-]*(?: [\w.'\-]+){0,2}(?:,\s+[\w.'\-]+(?: [\w.'\-]+){0,2})?\s*\(\s*[\w.\-/ ]{1,25}\s*\)\s*"
+    r"|[A-Z][a-z'\-]+\s+(?=(?:_|--|—|–)\s+[a-z])"
+    r")(?:_|--|—|–)\s+"
 )
 _TOKEN = re.compile(r"[^\W_]+")  # runs of letters or digits (any script), after lowercasing
 # Ends like a sentence: terminal punctuation, possibly inside quotes or brackets.
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]\s]*$")
+_CLOSERS = "\"'”’)] \t\n"
 # Openers that point back to something said before (a superset of the words
 # summarize.fuse checks, so the pipeline never has to drop what we choose).
 _DANGLING = re.compile(
@@ -146,9 +154,6 @@ class ExtractiveSummarizer(Summarizer):
     # -- building the candidates --------------------------------------------
 
     def _encode(self, tokens: set[str]) -> None:
-        if len(self._codes) > _MAX_CACHED_TOKENS:  # a long-lived process: start afresh
-            self._codes.clear()
-            self._stem_ids.clear()
         for token in tokens:
             stem = s_stem(token)
             stem_id = self._stem_ids.setdefault(stem, len(self._stem_ids))
@@ -158,42 +163,50 @@ class ExtractiveSummarizer(Summarizer):
         texts: list[str] = []
         articles: list[str] = []
         positions: list[int] = []
-        token_lists: list[list[str]] = []
+        words: list[int] = []
+        eligible: list[bool] = []
+        dangling: list[bool] = []
+        flat: list[str] = []  # the tokens of all sentences, one after another
+        lengths: list[int] = []  # ... and how many belong to each sentence
         seen: set[str] = set()
         for sentence in chunk.sentences:
             text = sentence.text.strip()
             if sentence.position == 0:
-                text = _DATELINE.sub("", text, count=1)
+                stripped = _DATELINE.sub("", text, count=1)
+                if stripped != text and stripped:
+                    text = stripped[0].upper() + stripped[1:]
             tokens = _TOKEN.findall(text.lower())
             key = " ".join(tokens)
             if not key or key in seen:
                 continue
             seen.add(key)
+            n_words = len(text.split())
             texts.append(text)
             articles.append(sentence.article_id)
             positions.append(sentence.position)
-            token_lists.append(tokens)
+            words.append(n_words)
+            eligible.append(n_words >= MIN_WORDS and text.rstrip(_CLOSERS)[-1:] in (".", "!", "?"))
+            dangling.append(_DANGLING.match(text) is not None)
+            flat.extend(tokens)
+            lengths.append(len(tokens))
         if not texts:
             return None
-
         n = len(texts)
-        words = np.fromiter((len(t.split()) for t in texts), dtype=np.int64, count=n)
-        eligible = np.fromiter(
-            (w >= MIN_WORDS and _SENTENCE_END.search(t) is not None for t, w in zip(texts, words)), dtype=bool, count=n
-        )
-        if not eligible.any():
-            eligible[:] = True
-        dangling = np.fromiter((_DANGLING.match(t) is not None for t in texts), dtype=bool, count=n)
+        if not any(eligible):
+            eligible = [True] * n
         index = {(a, p): i for i, (a, p) in enumerate(zip(articles, positions))}
-        successor = np.fromiter((index.get((a, p + 1), -1) for a, p in zip(articles, positions)), dtype=np.int64, count=n)
+        successor = [index.get((a, p + 1), -1) for a, p in zip(articles, positions)]
 
         # Bigram concepts, vectorised: stem codes of all tokens in one array.
-        flat = [t for tokens in token_lists for t in tokens]
         missing = set(flat).difference(self._codes)
         if missing:
+            if len(self._codes) + len(missing) > _MAX_CACHED_TOKENS:  # a long-lived process: start afresh
+                self._codes.clear()
+                self._stem_ids.clear()
+                missing = set(flat)
             self._encode(missing)
         codes = np.fromiter(map(self._codes.__getitem__, flat), dtype=np.int64, count=len(flat))
-        sentence_of_token = np.repeat(np.arange(n), [len(tokens) for tokens in token_lists])
+        sentence_of_token = np.repeat(np.arange(n), lengths)
         first, second = codes[:-1], codes[1:]
         keep = (sentence_of_token[:-1] == sentence_of_token[1:]) & ~((first & 1).astype(bool) & (second & 1).astype(bool))
         bigram = (first[keep] >> 1) * _STEM_ID_LIMIT + (second[keep] >> 1)
@@ -202,15 +215,12 @@ class ExtractiveSummarizer(Summarizer):
         entries = np.unique(sentence_of_token[:-1][keep] * vocabulary + concept_of_bigram)  # sorted by sentence
         entry_sentence, entry_concept = entries // vocabulary, entries % vocabulary
 
-        # A concept's weight: the number of distinct articles that contain it.
-        article_index = {a: k for k, a in enumerate(dict.fromkeys(articles))}
-        article_of = np.fromiter((article_index[a] for a in articles), dtype=np.int64, count=n)
-        pairs = np.unique(article_of[entry_sentence] * vocabulary + entry_concept)
-        weights = np.bincount(pairs % vocabulary, minlength=len(concept_values)).astype(float)
+        # A concept's weight: the number of (distinct) sentences of the story that state it.
+        weights = np.bincount(entry_concept, minlength=len(concept_values)).astype(float)
 
         return _Candidates(
-            texts, words, np.asarray(positions, dtype=np.int64), eligible, dangling, successor,
-            entry_sentence, entry_concept, weights,
+            texts, np.array(words), np.array(positions), np.array(eligible), np.array(dangling),
+            np.array(successor), entry_sentence, entry_concept, weights,
         )
 
 
@@ -222,11 +232,12 @@ def _greedy(c: _Candidates, max_words: int) -> list[int]:
     available = c.eligible.copy()
     anchored = np.zeros(n, dtype=bool)  # its predecessor is chosen
     starts = np.searchsorted(c.entry_sentence, np.arange(n + 1))  # entries are sorted by sentence
+    total = np.bincount(c.entry_sentence, weights=c.weights[c.entry_concept], minlength=n)
     chosen: list[int] = []
     used = 0
     while True:
         gain = np.bincount(c.entry_sentence, weights=uncovered[c.entry_concept], minlength=n)
-        open_ = available & (used + c.words <= max_words) & (gain > 0)
+        open_ = available & (used + c.words <= max_words) & (gain > REDUNDANCY * total)
         open_ &= ~c.dangling | anchored
         if not open_.any():
             break
@@ -238,27 +249,24 @@ def _greedy(c: _Candidates, max_words: int) -> list[int]:
         if c.successor[i] >= 0:
             anchored[c.successor[i]] = True
     if not chosen:
-        # Nothing fits the budget (or only dangling sentences remain): the best
-        # single sentence, whole, rather than an empty summary.
+        # Nothing could be chosen: one sentence, whole, rather than an empty
+        # summary. Preference: fits and stands alone; fits; stands alone; any.
         gain = np.bincount(c.entry_sentence, weights=c.weights[c.entry_concept], minlength=n)
-        pool = c.eligible & ~c.dangling if (c.eligible & ~c.dangling).any() else c.eligible
-        fits = pool & (c.words <= max_words)
-        pool = fits if fits.any() else pool
-        chosen = [int(np.argmax(np.where(pool, gain * prior + 1e-9, -np.inf)))]
+        fits = c.words <= max_words
+        for pool in (c.eligible & fits & ~c.dangling, c.eligible & fits, c.eligible & ~c.dangling, c.eligible):
+            if pool.any():
+                break
+        chosen = [int(np.argmax(np.where(pool, (gain + 1e-9) * prior, -np.inf)))]
     return chosen
 
 
 def _reading_order(chosen: list[int], c: _Candidates) -> list[int]:
-    """Article leads first, ties by importance; a sentence right after its chosen predecessor."""
+    """By position in the source article, ties by importance; a dangling sentence right after its predecessor."""
     rank = {i: r for r, i in enumerate(chosen)}
-    followers = {int(c.successor[i]) for i in chosen if int(c.successor[i]) in rank}
-    heads = sorted((i for i in chosen if i not in followers), key=lambda i: (c.positions[i], rank[i]))
-    order: list[int] = []
-    for i in heads:
-        while True:
-            order.append(i)
-            nxt = int(c.successor[i])
-            if nxt not in rank:
-                break
-            i = nxt
+    order = sorted(chosen, key=lambda i: (c.positions[i], rank[i]))
+    predecessor = {int(c.successor[i]): i for i in chosen if int(c.successor[i]) in rank}
+    for i in sorted(predecessor, key=lambda i: c.positions[i]):  # predecessors are placed first
+        if c.dangling[i]:
+            order.remove(i)
+            order.insert(order.index(predecessor[i]) + 1, i)
     return order

@@ -67,6 +67,8 @@ class LexRankSummarizer(Summarizer):
 
     def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:
         """One summary per chunk: LexRank's best sentences within ``max_words``."""
+        if max_words < 1:
+            raise ValueError(f"max_words must be at least 1, got {max_words}")
         return [self._summarize_one(chunk, max_words) for chunk in chunks]
 
     def _summarize_one(self, chunk: Chunk, max_words: int) -> str:

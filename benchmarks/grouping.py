@@ -12,6 +12,7 @@ that Multi-News flags as irrelevant are left out).
     python benchmarks/grouping.py --baseline --sweep    # + TF-IDF/average-linkage reference, F1 by threshold
     python benchmarks/grouping.py --method embeddings   # needs the optional extra
     python benchmarks/grouping.py --scale 1000 10000 50000
+    python benchmarks/grouping.py --scale 1000 10000 --dedup   # + near-duplicate detection time
 
 ``--scale N`` groups N articles: the 510 real ECB+ articles plus synthetic
 stories made from the real DUC, Multi-News and CNN/DailyMail/XSum articles of
@@ -225,8 +226,10 @@ def run_scale(args) -> None:
     threshold = args.threshold or DEFAULT_DISTANCE_THRESHOLD
     print(f"Pool of {len(pool)} real articles; threshold {threshold}; load average before: "
           f"{' '.join(f'{x:.2f}' for x in _loadavg())}", file=sys.stderr)
-    print("| articles | features s | neighbours s | linkage s | total s | B3 F1 all | B3 F1 real 510 | stories |")
-    print("|---|---|---|---|---|---|---|---|")
+    extra = (" dedup s |", "---|") if args.dedup else ("", "")
+    print("| articles | features s | neighbours s | linkage s | total s | B3 F1 all | B3 F1 real 510 | stories |"
+          + extra[0])
+    print("|---|---|---|---|---|---|---|---|" + extra[1])
     for n in args.scale:
         synthetic = synthetic_articles(max(0, n - len(real)), pool, seed=n)
         items = [(r["text"], r["story_id"], None) for r in real[:n]] + synthetic
@@ -245,8 +248,16 @@ def run_scale(args) -> None:
         real_n = min(n, len(real))
         f1_all = bcubed(list(labels), gold)[2]
         f1_real = bcubed(list(labels[:real_n]), gold[:real_n])[2]
+        dedup = ""
+        if args.dedup:
+            from summarize.dedup import find_near_duplicates
+            from summarize.models import Article
+
+            t4 = time.perf_counter()
+            found = find_near_duplicates([Article(id=str(i), text=text) for i, text in enumerate(texts)])
+            dedup = f" {time.perf_counter() - t4:.1f} ({len(found):,} found) |"
         print(f"| {n:,} | {t1 - t0:.1f} | {t2 - t1:.1f} | {t3 - t2:.1f} | **{t3 - t0:.1f}** | {f1_all:.3f} | "
-              f"{f1_real:.3f} | {len(np.unique(labels)):,} |", flush=True)
+              f"{f1_real:.3f} | {len(np.unique(labels)):,} |{dedup}", flush=True)
         print(f"  n={n}: load average before {load_before:.2f}, after {_loadavg()[0]:.2f}", file=sys.stderr)
 
 
@@ -269,6 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-splits", dest="splits", action="store_false", help="skip the per-split rows")
     parser.add_argument("--no-mds", dest="mds", action="store_false", help="skip the mds_dev.jsonl clusters")
     parser.add_argument("--scale", type=int, nargs="+", metavar="N", help="time grouping N articles (synthetic + real)")
+    parser.add_argument("--dedup", action="store_true", help="with --scale: also time find_near_duplicates")
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(f"error: {args.data}: no such file (the bench data lives in ../shared/bench)", file=sys.stderr)

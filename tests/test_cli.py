@@ -92,3 +92,21 @@ def test_html_output_file(seeds_dir, tmp_path):
     result = runner.invoke(app, ["brief", str(seeds_dir), "-e", "extractive", "-f", "html", "-o", str(out), "--quiet"])
     assert result.exit_code == 0 and result.stderr == ""
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+SPUN_WORDING = ["Cremlin", "primary direct peace interviews", "despatched a gaggle of skilled technocrats",
+                "gaggle", "despatched"]
+
+
+def test_seeds_briefing_takes_the_original_wording_and_cites_sources(seeds_dir):
+    result = runner.invoke(app, ["brief", str(seeds_dir), "-e", "extractive", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    for phrase in SPUN_WORDING:
+        assert phrase not in result.stdout
+    [story] = json.loads(result.stdout)["stories"]
+    spun = next(s for s in story["sources"] if s["article_id"] == "002_71438543a7dec172")
+    assert spun["duplicate_of"] == "000_1495d95d3dcc58ae"
+    assert story["sentences"] and all(s["supported_by"] for s in story["sentences"])
+    assert set().union(*(s["supported_by"] for s in story["sentences"])) <= set(story["article_ids"])
+    cited = runner.invoke(app, ["brief", str(seeds_dir), "-e", "extractive", "--cite"]).stdout
+    assert "[1]" in cited and "1. " in cited

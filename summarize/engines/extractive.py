@@ -98,7 +98,7 @@ def s_stem(word: str) -> str:
     Cheap and conservative; it measured as well as Porter's stemmer here at
     a fraction of the cost.
     """
-    if len(word) <= 3:
+    if len(word) <= 3 or word[-1] != "s":
         return word
     if word.endswith("ies") and not word.endswith(("eies", "aies")):
         return word[:-3] + "y"
@@ -154,10 +154,13 @@ class ExtractiveSummarizer(Summarizer):
     # -- building the candidates --------------------------------------------
 
     def _encode(self, tokens: set[str]) -> None:
+        codes, stem_ids, stop = self._codes, self._stem_ids, _STOP_WORDS
         for token in tokens:
             stem = s_stem(token)
-            stem_id = self._stem_ids.setdefault(stem, len(self._stem_ids))
-            self._codes[token] = 2 * stem_id + (token in _STOP_WORDS)
+            stem_id = stem_ids.get(stem)
+            if stem_id is None:
+                stem_id = stem_ids[stem] = len(stem_ids)
+            codes[token] = 2 * stem_id + (token in stop)
 
     def _candidates(self, chunk: Chunk) -> _Candidates | None:
         texts: list[str] = []
@@ -229,34 +232,35 @@ def _greedy(c: _Candidates, max_words: int) -> list[int]:
     n = len(c.texts)
     uncovered = c.weights.copy()
     prior = (1.0 + c.positions) ** -POSITION_EXPONENT / np.maximum(c.words, 1) ** LENGTH_EXPONENT
-    available = c.eligible.copy()
-    anchored = np.zeros(n, dtype=bool)  # its predecessor is chosen
     starts = np.searchsorted(c.entry_sentence, np.arange(n + 1))  # entries are sorted by sentence
     total = np.bincount(c.entry_sentence, weights=c.weights[c.entry_concept], minlength=n)
+    least_gain = REDUNDANCY * total
+    # open: may still be chosen (eligible, not chosen, not a dangling sentence without its predecessor)
+    open_ = c.eligible & ~c.dangling
     chosen: list[int] = []
-    used = 0
-    while True:
+    left = max_words
+    shortest = int(c.words[c.eligible].min())
+    while left >= shortest:
         gain = np.bincount(c.entry_sentence, weights=uncovered[c.entry_concept], minlength=n)
-        open_ = available & (used + c.words <= max_words) & (gain > REDUNDANCY * total)
-        open_ &= ~c.dangling | anchored
-        if not open_.any():
+        score = np.where(open_ & (c.words <= left) & (gain > least_gain), gain * prior, -1.0)
+        i = int(np.argmax(score))
+        if score[i] < 0:
             break
-        i = int(np.argmax(np.where(open_, gain * prior, -np.inf)))
         chosen.append(i)
-        used += int(c.words[i])
-        available[i] = False
+        left -= int(c.words[i])
+        open_[i] = False
         uncovered[c.entry_concept[starts[i] : starts[i + 1]]] = 0.0
-        if c.successor[i] >= 0:
-            anchored[c.successor[i]] = True
+        nxt = c.successor[i]
+        if nxt >= 0 and c.eligible[nxt] and nxt not in chosen:
+            open_[nxt] = True  # its predecessor is in: a dangling opener now reads right
     if not chosen:
         # Nothing could be chosen: one sentence, whole, rather than an empty
         # summary. Preference: fits and stands alone; fits; stands alone; any.
-        gain = np.bincount(c.entry_sentence, weights=c.weights[c.entry_concept], minlength=n)
         fits = c.words <= max_words
         for pool in (c.eligible & fits & ~c.dangling, c.eligible & fits, c.eligible & ~c.dangling, c.eligible):
             if pool.any():
                 break
-        chosen = [int(np.argmax(np.where(pool, (gain + 1e-9) * prior, -np.inf)))]
+        chosen = [int(np.argmax(np.where(pool, (total + 1e-9) * prior, -1.0)))]
     return chosen
 
 

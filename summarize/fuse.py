@@ -43,13 +43,15 @@ class _StoryWork:
 
 
 def summarize_stories(
-    stories: Sequence[Story], engine: Summarizer, max_words: int, unsupported: str = "remove"
+    stories: Sequence[Story], engine: Summarizer, max_words: int, unsupported: str = "remove", annotate: bool = True
 ) -> list[StorySummary]:
     """Summarise each story; returns one StorySummary per story, in input order.
 
     ``unsupported`` is the factual guard's mode: "remove" drops summary
     sentences naming entities (names, numbers, dates) that the story's sources
-    do not contain; "flag" keeps them and lists the entities.
+    do not contain; "flag" keeps them and lists the entities. With
+    ``annotate`` False, the per-sentence source attribution and the story's
+    entity report are skipped (callers that only want the summary text).
     """
     if unsupported not in GUARD_MODES:
         raise ValueError(f"unknown mode {unsupported!r}: expected one of {', '.join(GUARD_MODES)}")
@@ -89,27 +91,31 @@ def summarize_stories(
                 item.notes.append("chunk summaries did not shrink; they were concatenated instead of fused")
                 continue
             pending.append((item, next_plan.chunks))
-    return [_finish(item, max_words, unsupported) for item in work]
+    return [_finish(item, max_words, unsupported, annotate) for item in work]
 
 
-def summarize_story(story: Story, engine: Summarizer, max_words: int, unsupported: str = "remove") -> StorySummary:
+def summarize_story(
+    story: Story, engine: Summarizer, max_words: int, unsupported: str = "remove", annotate: bool = True
+) -> StorySummary:
     """Summarise one story (see ``summarize_stories``)."""
-    return summarize_stories([story], engine, max_words, unsupported)[0]
+    return summarize_stories([story], engine, max_words, unsupported, annotate)[0]
 
 
 def summarize_documents(documents: Sequence[str], engine: Summarizer, max_words: int) -> str:
     """Summarise one cluster of documents about one event into a summary text.
 
     The path benchmarks use: the documents become the articles of one story
-    and go through the same chunk-summarise-fuse steps as a briefing.
+    and go through the same chunk-summarise-fuse steps as a briefing,
+    factual guard included; only the annotations a text cannot carry
+    (sentence attribution, the entity report) are skipped.
     """
     articles = [Article(id=f"doc-{i}", text=text) for i, text in enumerate(documents) if text and text.strip()]
     if not articles:
         return ""
-    return summarize_story(Story(id="cluster", articles=articles), engine, max_words).summary
+    return summarize_story(Story(id="cluster", articles=articles), engine, max_words, annotate=False).summary
 
 
-def _finish(item: _StoryWork, max_words: int, unsupported: str) -> StorySummary:
+def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) -> StorySummary:
     story = item.story
     sources = [article.text for article in story.articles]
     sentences = _distinct_sentences(_clean_output(text) for text in item.texts)
@@ -122,7 +128,7 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str) -> StorySummary:
     sentences, dropped = _within_budget(sentences, max_words)
     if dropped:
         item.notes.append(f"{_count(dropped, 'summary sentence')} left out to keep within {max_words} words")
-    attributed = attribute_sentences(sentences, story.articles)
+    attributed = attribute_sentences(sentences, story.articles) if annotate else [SummarySentence(t) for t in sentences]
     for sentence in attributed:
         sentence.unsupported = flags.get(sentence.text, [])
     summary = StorySummary(
@@ -132,7 +138,8 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str) -> StorySummary:
         sources=make_sources(story),
         notes=item.notes,
     )
-    summary.factual = story_factual_check(summary.summary, sources, removed)
+    if annotate:
+        summary.factual = story_factual_check(summary.summary, sources, removed)
     return summary
 
 
@@ -152,9 +159,16 @@ def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "rem
 
     if not sentences:
         return [], {}, []
+    # A sentence that stands word for word in a source is supported by
+    # construction (extractive engines copy sentences); only the others need
+    # the entity check.
+    source_text = " " + " ".join(sentence_key(text) for text in sources) + " "
+    to_check = [s for s in sentences if f" {sentence_key(s)} " not in source_text]
+    checks = dict(zip(to_check, check_sentences(to_check, sources))) if to_check else {}
     kept, flags, removed = [], {}, []
-    for sentence, check in zip(sentences, check_sentences(sentences, sources)):
-        if check.ok:
+    for sentence in sentences:
+        check = checks.get(sentence)
+        if check is None or check.ok:
             kept.append(sentence)
         elif mode == "flag":
             kept.append(sentence)
@@ -208,17 +222,22 @@ def drop_dangling_references(sentences: list[str], articles: Sequence[Article]) 
     way. The first sentence is kept when every sentence would be dropped.
     Returns the kept sentences and the number dropped.
     """
+    # Compared by normalised text, so a lead whose dateline an engine stripped
+    # still counts as the predecessor of the sentence after it.
     predecessor: dict[str, str | None] = {}
     for article in articles:
         previous = None
         for sentence in split_sentences(article.text):
-            predecessor.setdefault(sentence, previous)
-            previous = sentence
+            key = sentence_key(sentence)
+            predecessor.setdefault(key, previous)
+            previous = key
     kept: list[str] = []
     for sentence in sentences:
         if _DANGLING_OPENER.match(sentence):
-            if sentence in predecessor:
-                if not kept or kept[-1] != predecessor[sentence]:
+            key = sentence_key(sentence)
+            if key in predecessor:
+                before = predecessor[key]
+                if not kept or before is None or not (before == sentence_key(kept[-1]) or before.endswith(sentence_key(kept[-1]))):
                     continue
             elif not kept:
                 continue

@@ -144,3 +144,9 @@ def test_factual_guard_can_keep_and_flag_instead():
     assert summary.factual["removed_sentences"] == []
     assert "Boris Kowalczyk" in summary.factual["unsupported"]
     assert summary.factual["precision_source"] < 1.0
+
+
+def test_a_reference_may_follow_its_predecessor_even_without_the_dateline():
+    articles = [Article("a", "ISTANBUL (Reuters) - Putin proposed talks in Istanbul. He said they should start soon.")]
+    kept, dropped = drop_dangling_references(["Putin proposed talks in Istanbul.", "He said they should start soon."], articles)
+    assert dropped == 0 and len(kept) == 2

@@ -139,18 +139,8 @@ def load_dataset_rows(
 
 def _check_json_lines(path: Path) -> None:
     """Name the first bad line of a JSONL file (datasets' own error does not)."""
-    if path.suffix.lower() != ".jsonl":
-        return
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            if not isinstance(value, dict):
-                raise DataError(f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
+    if path.suffix.lower() == ".jsonl":
+        read_jsonl(path)
 
 
 def _first_line(exc: BaseException) -> str:

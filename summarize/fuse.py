@@ -162,8 +162,11 @@ def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "rem
     # A sentence that stands word for word in a source is supported by
     # construction (extractive engines copy sentences); only the others need
     # the entity check.
-    source_text = " " + " ".join(sentence_key(text) for text in sources) + " "
-    to_check = [s for s in sentences if f" {sentence_key(s)} " not in source_text]
+    raw_sources = "\n".join(sources)
+    to_check = [s for s in sentences if s not in raw_sources]
+    if to_check:  # compare the rest again ignoring case, spacing and punctuation
+        source_text = " " + " ".join(sentence_key(text) for text in sources) + " "
+        to_check = [s for s in to_check if f" {sentence_key(s)} " not in source_text]
     checks = dict(zip(to_check, check_sentences(to_check, sources))) if to_check else {}
     kept, flags, removed = [], {}, []
     for sentence in sentences:
@@ -193,7 +196,8 @@ def story_factual_check(summary: str, sources: Sequence[str], removed: list[dict
 
 def _clean_output(text: str) -> str:
     """Remove control characters and broken bytes that a model may emit."""
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    if not text.replace("\n", " ").replace("\t", " ").isprintable() or "\ufffd" in text:
+        text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     return " ".join(text.replace("\ufffd", "").split())
 
 
@@ -224,6 +228,8 @@ def drop_dangling_references(sentences: list[str], articles: Sequence[Article]) 
     """
     # Compared by normalised text, so a lead whose dateline an engine stripped
     # still counts as the predecessor of the sentence after it.
+    if not any(_DANGLING_OPENER.match(sentence) for sentence in sentences):
+        return list(sentences), 0
     predecessor: dict[str, str | None] = {}
     for article in articles:
         previous = None

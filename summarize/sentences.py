@@ -13,6 +13,10 @@ import re
 import blingfire
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
+# A line with no sentence-ending mark before its last character is one
+# sentence: no need to ask blingfire (whose per-call overhead dominates on
+# one-sentence lines).
+_INNER_SENTENCE_END = re.compile(r"[.!?\u2026]")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -25,6 +29,9 @@ def split_sentences(text: str) -> list[str]:
     for paragraph in _PARAGRAPH_BREAK.split(text):
         paragraph = paragraph.strip()
         if not paragraph:
+            continue
+        if not _INNER_SENTENCE_END.search(paragraph, 0, len(paragraph) - 1):
+            sentences.append(paragraph)
             continue
         for sentence in blingfire.text_to_sentences(paragraph).split("\n"):
             sentence = sentence.strip()

@@ -32,9 +32,9 @@ chunk. For each chunk:
    ("He said", "This", "They", "But") is a candidate only once the sentence
    before it in its article has been chosen. Only when nothing at all could
    otherwise be chosen does the best such sentence stand alone.
-5. **Reading order.** Sentences come by position in their source article
-   (article leads first), ties broken by importance (the order in which they
-   were chosen); a dangling sentence comes right after its predecessor.
+5. **Reading order.** Sentences come by importance (the order in which
+   the greedy chose them: the most central first), then by position in their
+   source article; a dangling sentence comes right after its predecessor.
 
 Budget rule: a summary holds at most ``max_words`` words (whitespace-separated
 tokens, as ``Summarizer.count_tokens`` counts) and only whole sentences, never
@@ -265,9 +265,9 @@ def _greedy(c: _Candidates, max_words: int) -> list[int]:
 
 
 def _reading_order(chosen: list[int], c: _Candidates) -> list[int]:
-    """By position in the source article, ties by importance; a dangling sentence right after its predecessor."""
+    """By importance, then position in the source article; a dangling sentence right after its predecessor."""
     rank = {i: r for r, i in enumerate(chosen)}
-    order = sorted(chosen, key=lambda i: (c.positions[i], rank[i]))
+    order = sorted(chosen, key=lambda i: (rank[i], c.positions[i]))
     predecessor = {int(c.successor[i]): i for i in chosen if int(c.successor[i]) in rank}
     for i in sorted(predecessor, key=lambda i: c.positions[i]):  # predecessors are placed first
         if c.dangling[i]:

@@ -49,7 +49,7 @@ def test_generation_config_is_the_default_and_overrides_apply(tiny_model_dir):
     default = AbstractiveSummarizer(str(tiny_model_dir))
     assert default.describe()["generation"] == {}
     assert default._model.generation_config.num_beams == 2  # from generation_config.json
-    short = AbstractiveSummarizer(str(tiny_model_dir), generation={"max_new_tokens": 3, "num_beams": 1})
+    short = AbstractiveSummarizer(str(tiny_model_dir), generation={"max_new_tokens": 3, "num_beams": 1, "min_length": 0})
     ids = short.tokenizer(short.summarize([chunk("Putin met Zelensky in Istanbul.")], 50)[0])["input_ids"]
     assert len(ids) <= 3 + 2 + 2  # 3 new tokens, plus forced bos/eos and the re-encoding's specials
 

@@ -50,8 +50,9 @@ def summarize_stories(
     ``unsupported`` is the factual guard's mode: "remove" drops summary
     sentences naming entities (names, numbers, dates) that the story's sources
     do not contain; "flag" keeps them and lists the entities. With
-    ``annotate`` False, the per-sentence source attribution and the story's
-    entity report are skipped (callers that only want the summary text).
+    ``annotate`` False only the summary sentences are filled in: headline,
+    sources, per-sentence attribution and the entity report are skipped
+    (for callers that want the summary text alone).
     """
     if unsupported not in GUARD_MODES:
         raise ValueError(f"unknown mode {unsupported!r}: expected one of {', '.join(GUARD_MODES)}")
@@ -133,9 +134,9 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) 
         sentence.unsupported = flags.get(sentence.text, [])
     summary = StorySummary(
         story_id=story.id,
-        headline=make_headline(story),
+        headline=make_headline(story) if annotate else "",
         sentences=attributed,
-        sources=make_sources(story),
+        sources=make_sources(story) if annotate else [],
         notes=item.notes,
     )
     if annotate:

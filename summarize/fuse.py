@@ -3,9 +3,11 @@
 For engines with a bounded input, chunk summaries are summarised again: in one
 pass when their concatenation fits the model, hierarchically (re-chunked and
 summarised level by level) when it does not. All stories advance level by
-level together, so each level is one batched engine call. Redundant sentences
-are then removed, the summary is kept within the word budget by whole
-sentences, and each sentence is attributed to the articles that support it.
+level together, so each level is one batched engine call. Then redundant
+sentences are removed, the factual guard drops (or flags) sentences naming
+entities the sources lack, sentences referring back to something left out are
+dropped, the word budget is kept by whole sentences, and each sentence is
+attributed to the articles that support it.
 """
 
 from __future__ import annotations
@@ -107,8 +109,8 @@ def summarize_documents(documents: Sequence[str], engine: Summarizer, max_words:
 
     The path benchmarks use: the documents become the articles of one story
     and go through the same chunk-summarise-fuse steps as a briefing,
-    factual guard included; only the annotations a text cannot carry
-    (sentence attribution, the entity report) are skipped.
+    factual guard included; only what a bare text cannot carry (headline,
+    sources, sentence attribution, the entity report) is skipped.
     """
     articles = [Article(id=f"doc-{i}", text=text) for i, text in enumerate(documents) if text and text.strip()]
     if not articles:

@@ -19,11 +19,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from summarize.console import fail, stderr
+
 EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
 
 stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class EvalFormat(str, Enum):
@@ -39,11 +39,6 @@ class TokenizerChoice(str, Enum):
 class MultiRef(str, Enum):
     mean = "mean"
     max = "max"
-
-
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    stderr.print(f"briefing: error: {message}", markup=False)
-    return typer.Exit(code)
 
 
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap resampling.")]
@@ -86,7 +81,7 @@ def eval_command(
             seed=seed, resamples=resamples, entity_backend=entities,
         )
     except (DataError, EntityBackendError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     for warning in report.rouge.warnings:
         stderr.print(f"briefing: warning: {warning}", markup=False)
     payload = report.to_dict()
@@ -94,7 +89,7 @@ def eval_command(
         try:
             io.write_json(output, payload)
         except OSError as exc:
-            raise _fail(f"{output}: cannot write ({exc.strerror or exc})") from None
+            raise fail(f"{output}: cannot write ({exc.strerror or exc})") from None
     if format == EvalFormat.json:
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
@@ -197,7 +192,7 @@ def bench_command(
         rows, origin = io.load_dataset_rows(dataset, split, cache_dir, first=None if id_prefix else limit)
         examples = examples_from_rows(rows, settings.columns, origin=origin, id_prefix=id_prefix, limit=limit)
     except (DataError, SystemError_, EntityBackendError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     options = SystemOptions(threads=threads, device=device, batch_size=batch_size)
     command = _command_line(
         ("--dataset", dataset), ("--split", split), ("--limit", limit), ("--id-prefix", id_prefix),
@@ -210,9 +205,9 @@ def bench_command(
         with Progress(*columns, console=stderr, disable=quiet) as progress:
             report = run_bench(settings, system, examples, out, options, _RichProgress(progress), command=command)
     except DataError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except OSError as exc:  # writing results or predictions failed (disk full, permissions)
-        raise _fail(f"{exc.filename or out}: cannot write ({exc.strerror or exc})", EXIT_FAILED) from None
+        raise fail(f"{exc.filename or out}: cannot write ({exc.strerror or exc})", EXIT_FAILED) from None
     for score in report.systems:
         for warning in score.rouge.warnings:
             stderr.print(f"briefing: warning: {score.spec}: {warning}", markup=False)

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from eval.cli import register as register_eval_commands
+from summarize.console import EXIT_BAD_INPUT, fail, stderr
 from summarize.digest.cli import register as register_digest_command
 
 app = typer.Typer(
@@ -32,10 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-
 EXIT_ENGINE_FAILED = 1
-EXIT_BAD_INPUT = 2
 
 
 class EngineChoice(str, Enum):
@@ -75,12 +72,6 @@ BeamsOpt = Annotated[Optional[int], typer.Option("--num-beams", min=1, help="Bea
 MaxNewTokensOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", min=1, help="Longest generated summary per chunk. [default: the model's generation_config]")]
 PromptOpt = Annotated[Optional[Path], typer.Option("--prompt-template", exists=True, dir_okay=False, help="Jinja2 template ({{ text }}) for instruction models.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notices on stderr; errors only.")]
-
-
-def fail(message: str, code: int) -> typer.Exit:
-    """Print ``message`` as one error line and return the Exit to raise."""
-    stderr.print(f"briefing: error: {message}", markup=False)
-    return typer.Exit(code)
 
 
 def read_inputs(paths: list[str], quiet: bool):

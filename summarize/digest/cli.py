@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from summarize.console import fail
 from summarize.digest.config import ConfigError, DigestConfig, describe_config, load_config, parse_duration
 from summarize.digest.runner import (
     EXIT_CONFIG,
@@ -101,23 +102,23 @@ def digest(
     try:
         loaded = load_config(config, environ)
     except ConfigError as exc:
-        raise _fail(exc.problems, EXIT_CONFIG) from None
+        raise fail(exc.problems, EXIT_CONFIG) from None
     if check_config:
         _check(loaded, environ)
         return
     if output is not None and not dry_run:
-        raise _fail(["--output is only used with --dry-run"], EXIT_CONFIG)
+        raise fail(["--output is only used with --dry-run"], EXIT_CONFIG)
     window = None
     if since is not None:
         try:
             window = parse_duration(since)
         except ValueError as exc:
-            raise _fail([f"--since: {exc}"], EXIT_CONFIG) from None
+            raise fail([f"--since: {exc}"], EXIT_CONFIG) from None
     secrets = [environ.get(loaded.mail.password_env, "")] if loaded.mail.password_env else []
     try:
         handlers = configure_logging(loaded.log_level, loaded.log_file, secrets)
     except OSError as exc:
-        raise _fail([f"log.file: cannot open {loaded.log_file} ({exc.strerror or exc})"], EXIT_CONFIG) from None
+        raise fail([f"log.file: cannot open {loaded.log_file} ({exc.strerror or exc})"], EXIT_CONFIG) from None
     logger = logging.getLogger(LOGGER)
     try:
         logger.info(
@@ -155,11 +156,6 @@ def _check(config: DigestConfig, environ: dict[str, str]) -> None:
         problems.append(f"{config.path}: mail.password_env: environment variable {config.mail.password_env} is not set")
     typer.echo(describe_config(config, environ))
     if problems:
-        raise _fail(problems, EXIT_CONFIG)
+        raise fail(problems, EXIT_CONFIG)
     typer.echo(f"# {config.path}: configuration is valid", err=True)
 
-
-def _fail(problems: list[str], code: int) -> typer.Exit:
-    for line in problems:
-        typer.echo(f"briefing: error: {line}", err=True)
-    return typer.Exit(code)

@@ -34,6 +34,7 @@ from eval.report import BENCH_COLUMNS, bar_chart, bench_markdown
 from eval.resources import peak_memory_mb, peak_memory_scope, reset_peak_memory
 from eval.rouge import Interval, RougeResult, rouge_corpus
 from eval.systems import SystemError_, SystemOptions, build_system, parse_spec, system_slug
+from summarize.sentences import clear_caches
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,9 @@ def run_system(
     io.rewrite_jsonl(time_path, timings)
     progress.start(spec, len(examples), resumed)
     if todo:
+        # Each system starts from cold caches: none gets its sentence splits
+        # from the system run before it, so timings compare fairly.
+        clear_caches()
         reset_peak_memory()
         started = time.perf_counter()
         system = build_system(spec, options)

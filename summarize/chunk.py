@@ -10,14 +10,11 @@ says so.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from summarize.models import Chunk, Sentence, Story
-from summarize.sentences import split_sentences
-
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+from summarize.sentences import sentence_key, split_sentences
 
 
 @dataclass
@@ -27,11 +24,6 @@ class ChunkPlan:
     chunks: list[Chunk]
     notes: list[str] = field(default_factory=list)
     repeated_sentences: int = 0
-
-
-def sentence_key(text: str) -> str:
-    """A normalised form under which repeated sentences compare equal."""
-    return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
 def story_sentences(story: Story) -> tuple[list[Sentence], int]:

@@ -17,10 +17,10 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from summarize.chunk import chunk_story, pack_sentences, sentence_key
+from summarize.chunk import chunk_story, pack_sentences
 from summarize.engines.base import Summarizer
 from summarize.models import Article, Sentence, Source, Story, StorySummary, SummarySentence
-from summarize.sentences import split_sentences
+from summarize.sentences import sentence_key, split_sentences
 
 REDUNDANCY_THRESHOLD = 0.6  # word-set Jaccard above which a later sentence repeats an earlier one
 SUPPORT_THRESHOLD = 0.25  # TF-IDF cosine above which an article sentence supports a summary sentence
@@ -40,7 +40,7 @@ _DATELINE = re.compile(r"^[A-Z][A-Za-z/ ,.'-]{1,60}?(?:\s\([A-Za-z.&' ]+\))?\s*[
 @dataclass
 class _StoryWork:
     story: Story
-    texts: list[str] = field(default_factory=list)
+    summaries: list[list[str]] = field(default_factory=list)  # the last level's summaries, as sentences
     notes: list[str] = field(default_factory=list)
 
 
@@ -71,8 +71,8 @@ def summarize_stories(
         batch = [(item, chunk) for item, chunks in pending for chunk in chunks]
         if not batch:
             break
-        outputs = engine.summarize([chunk for _, chunk in batch], max_words)
-        by_story: dict[int, list[str]] = {}
+        outputs = engine.summarize_sentences([chunk for _, chunk in batch], max_words)
+        by_story: dict[int, list[list[str]]] = {}
         for (item, _), output in zip(batch, outputs):
             by_story.setdefault(id(item), []).append(output)
         level += 1
@@ -80,17 +80,17 @@ def summarize_stories(
         for item, chunks in current:
             if not chunks:
                 continue
-            summaries = [s for s in by_story[id(item)] if s.strip()]
+            summaries = [s for s in by_story[id(item)] if any(t.strip() for t in s)]
             if len(chunks) == 1 or engine.max_input_tokens is None or level >= MAX_LEVELS:
-                item.texts = summaries
+                item.summaries = summaries
                 if len(summaries) > 1:
                     item.notes.append(f"fusion stopped after {level} levels; chunk summaries were concatenated")
                 continue
             # Fuse the chunk summaries: one more pass if they fit, else another level.
-            sentences = [Sentence(s) for summary in summaries for s in split_sentences(summary)]
+            sentences = [Sentence(s) for summary in summaries for s in summary]
             next_plan = pack_sentences(sentences, item.story.id, engine.count_tokens, engine.max_input_tokens)
             if len(next_plan.chunks) >= len(chunks):  # no progress: summaries are as long as their input
-                item.texts = summaries
+                item.summaries = summaries
                 item.notes.append("chunk summaries did not shrink; they were concatenated instead of fused")
                 continue
             pending.append((item, next_plan.chunks))
@@ -121,7 +121,7 @@ def summarize_documents(documents: Sequence[str], engine: Summarizer, max_words:
 def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) -> StorySummary:
     story = item.story
     sources = [article.text for article in story.articles]
-    sentences = _distinct_sentences(_clean_output(text) for text in item.texts)
+    sentences = _distinct_sentences(_clean_output(s) for summary in item.summaries for s in summary)
     sentences, flags, removed = factual_guard(sentences, sources, unsupported)
     if removed:
         item.notes.append(f"{_count(len(removed), 'sentence')} removed: naming entities the sources do not contain")
@@ -163,10 +163,10 @@ def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "rem
     if not sentences:
         return [], {}, []
     # A sentence that stands word for word in a source is supported by
-    # construction (extractive engines copy sentences); only the others need
-    # the entity check.
-    raw_sources = "\n".join(sources)
-    to_check = [s for s in sentences if s not in raw_sources]
+    # construction (extractive engines copy sentences, perhaps recapitalised
+    # after cutting a dateline); only the others need the entity check.
+    raw_sources = "\n".join(sources).casefold()
+    to_check = [s for s in sentences if s.casefold() not in raw_sources]
     if to_check:  # compare the rest again ignoring case, spacing and punctuation
         source_text = " " + " ".join(sentence_key(text) for text in sources) + " "
         to_check = [s for s in to_check if f" {sentence_key(s)} " not in source_text]
@@ -204,20 +204,28 @@ def _clean_output(text: str) -> str:
     return " ".join(text.replace("\ufffd", "").split())
 
 
-def _distinct_sentences(texts) -> list[str]:
-    """Sentences of ``texts`` in order, without near-repeats of earlier ones."""
+def _distinct_sentences(sentences) -> list[str]:
+    """``sentences`` in order, without near-repeats of earlier ones (or empty ones)."""
     kept: list[str] = []
     kept_words: list[set[str]] = []
-    for text in texts:
-        for sentence in split_sentences(text):
-            words = set(sentence_key(sentence).split())
-            if not words:
-                continue
-            if any(len(words & other) / len(words | other) > REDUNDANCY_THRESHOLD for other in kept_words):
-                continue
-            kept.append(sentence)
-            kept_words.append(words)
+    for sentence in sentences:
+        words = set(sentence_key(sentence).split())
+        if not words:
+            continue
+        if any(_jaccard_above(words, other, REDUNDANCY_THRESHOLD) for other in kept_words):
+            continue
+        kept.append(sentence)
+        kept_words.append(words)
     return kept
+
+
+def _jaccard_above(a: set[str], b: set[str], threshold: float) -> bool:
+    """Whether the Jaccard similarity of two non-empty sets is above ``threshold``."""
+    small, large = sorted((len(a), len(b)))
+    if small <= threshold * large:  # |a & b| / |a | b| <= small / large: cannot pass
+        return False
+    common = len(a & b)
+    return common > threshold * (len(a) + len(b) - common)
 
 
 def drop_dangling_references(sentences: list[str], articles: Sequence[Article]) -> tuple[list[str], int]:

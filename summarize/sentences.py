@@ -1,4 +1,4 @@
-"""Sentence splitting that needs no downloads.
+"""Sentence splitting that needs no downloads, and the normalised form sentences compare by.
 
 blingfire (a compiled, rule-based tokenizer) splits abbreviations, quotes and
 ellipses correctly and is fast enough for tens of thousands of sentences per
@@ -9,9 +9,12 @@ Paragraph breaks always end a sentence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import blingfire
 
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_ASCII_NON_WORD_TO_SPACE = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 # A line with no sentence-ending mark before its last character is one
 # sentence: no need to ask blingfire (whose per-call overhead dominates on
@@ -25,6 +28,14 @@ def split_sentences(text: str) -> list[str]:
     Line breaks are treated as hard boundaries (articles put one paragraph a
     line); within a line blingfire decides.
     """
+    return list(_split_cached(text))
+
+
+# A briefing splits each article several times (chunking, the dangling-reference
+# check, attribution, the headline); remembering recent texts makes the later
+# splits free. Bounded, so a long run's memory does not grow with its input.
+@lru_cache(maxsize=1024)
+def _split_cached(text: str) -> tuple[str, ...]:
     sentences: list[str] = []
     for paragraph in _PARAGRAPH_BREAK.split(text):
         paragraph = paragraph.strip()
@@ -33,8 +44,32 @@ def split_sentences(text: str) -> list[str]:
         if not _INNER_SENTENCE_END.search(paragraph, 0, len(paragraph) - 1):
             sentences.append(paragraph)
             continue
-        for sentence in blingfire.text_to_sentences(paragraph).split("\n"):
+        split = blingfire.text_to_sentences(paragraph)
+        if not split.strip():  # blingfire answers "" when it fails: keep the paragraph whole, never drop it
+            sentences.append(paragraph)
+            continue
+        for sentence in split.split("\n"):
             sentence = sentence.strip()
             if sentence:
                 sentences.append(sentence)
-    return sentences
+    return tuple(sentences)
+
+
+# The pipeline normalises the same sentences at several stages (chunking, the
+# extractive engine, fusion's checks): a bounded memo makes the repeats free.
+@lru_cache(maxsize=16384)
+def sentence_key(text: str) -> str:
+    """A normalised form under which repeated sentences compare equal.
+
+    Case-folded, runs of anything but letters and digits turned into one
+    space: the words of the sentence, space-separated.
+    """
+    if text.isascii():  # most news text: a translation table is twice as fast as the regex
+        return " ".join(text.lower().translate(_ASCII_NON_WORD_TO_SPACE).split())
+    return _NON_WORD.sub(" ", text.casefold()).strip()
+
+
+def clear_caches() -> None:
+    """Forget remembered splits and keys (benchmarks call this between systems)."""
+    _split_cached.cache_clear()
+    sentence_key.cache_clear()

@@ -12,7 +12,7 @@ from summarize.engines import load_engine
 from summarize.engines.extractive import ExtractiveSummarizer, s_stem
 from summarize.engines.lexrank import LexRankSummarizer
 from summarize.models import Chunk, Sentence
-from summarize.sentences import split_sentences
+from summarize.sentences import sentence_key, split_sentences
 
 SHARED_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
 BENCH_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "sentence_selection.py"
@@ -97,7 +97,7 @@ def test_token_cache_limit_does_not_change_results(monkeypatch):
     engine = ExtractiveSummarizer()
     assert engine.summarize(chunks, 40) == expected
     # the cache was emptied and now holds only the last story's tokens
-    assert set(engine._codes) == {t for texts in QUAKE for s in texts for t in extractive._TOKEN.findall(s.lower())}
+    assert set(engine._codes) == {t for texts in QUAKE for s in texts for t in sentence_key(s).split()}
 
 
 def test_a_sentence_repeated_across_articles_is_picked_once(engine):
@@ -249,3 +249,26 @@ def test_mds_dev_duc_beats_lead_and_meets_the_target(engine):
     assert all(len(s.split()) <= 100 for s in ours)
     r2, lead_r2 = bench.score(ours, clusters)[1], bench.score(lead, clusters)[1]
     assert r2 >= 9.5 and r2 > lead_r2 + 1.0
+
+
+@pytest.mark.parametrize("build", [ExtractiveSummarizer, LexRankSummarizer])
+def test_sentence_output_is_the_summary_unsplit(build):
+    engine = build()
+    chunks = [story_chunk(QUAKE), story_chunk(QUAKE[:1])]
+    as_sentences = engine.summarize_sentences(chunks, 40)
+    assert [" ".join(s) for s in as_sentences] == engine.summarize(chunks, 40)
+    source = {t for texts in QUAKE for t in texts}
+    assert all(s in source for chosen in as_sentences for s in chosen)  # whole source sentences
+
+
+def test_the_default_sentence_output_splits_the_summary():
+    from summarize.engines.base import Summarizer
+
+    class Echo(Summarizer):
+        name = "echo"
+
+        def summarize(self, chunks, max_words):
+            return [chunk.text for chunk in chunks]
+
+    chunk = Chunk("s", [Sentence("First one here. Second one there.")])
+    assert Echo().summarize_sentences([chunk], 10) == [["First one here.", "Second one there."]]

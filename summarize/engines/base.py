@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from summarize.models import Chunk, Sentence
+from summarize.sentences import split_sentences
 
 
 class EngineError(RuntimeError):
@@ -43,6 +44,14 @@ class Summarizer(ABC):
         Returns one summary per chunk, in order. Implementations must not
         truncate their input: the chunker guarantees each chunk fits.
         """
+
+    def summarize_sentences(self, chunks: Sequence[Chunk], max_words: int) -> list[list[str]]:
+        """``summarize``, each summary as its sentences (what fusion works on).
+
+        Engines that choose whole sentences override this to hand them over
+        as chosen, which spares splitting their output again.
+        """
+        return [split_sentences(summary) for summary in self.summarize(chunks, max_words)]
 
     def __call__(self, batch: dict[str, Sequence[str]], max_words: int = 120) -> dict[str, list[str]]:
         """Column-batch form for Ray Data style ``map_batches``.

@@ -42,21 +42,22 @@ one cut mid-way. When not even one candidate fits, the summary is the single
 best sentence, whole, and so exceeds the budget; an empty summary or a cut
 sentence would be worse.
 
-Nothing here relies on capitalisation (tokens are lowercased, the dangling
+Nothing here relies on capitalisation (tokens are case-folded, the dangling
 check ignores case), so lowercased sources such as Multi-News work alike.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from summarize.engines.base import Summarizer
 from summarize.models import Chunk
+from summarize.sentences import sentence_key
 
 MIN_WORDS = 6  # shorter candidates are headings, captions or splitter debris
 LENGTH_EXPONENT = 0.5  # gain / words ** this
@@ -76,7 +77,6 @@ _DATELINE = re.compile(
     r"|[A-Z][a-z'\-]+\s+(?=(?:_|--|—|–)\s+[a-z])"
     r")(?:_|--|—|–)\s+"
 )
-_TOKEN = re.compile(r"[^\W_]+")  # runs of letters or digits (any script), after lowercasing
 # Ends like a sentence: terminal punctuation, possibly inside quotes or brackets.
 _CLOSERS = "\"'”’)] \t\n"
 # Openers that point back to something said before (a superset of the words
@@ -111,17 +111,16 @@ def s_stem(word: str) -> str:
 
 @dataclass
 class _Candidates:
-    """The sentences of one chunk that selection works on, as parallel arrays."""
+    """The sentences of one chunk that selection works on, as parallel lists."""
 
     texts: list[str]
-    words: np.ndarray  # int, words per sentence
-    positions: np.ndarray  # int, index of the sentence in its article
-    eligible: np.ndarray  # bool, not a fragment
-    dangling: np.ndarray  # bool, opens with a reference back
-    successor: np.ndarray  # int, index of the next sentence of the same article, or -1
-    entry_sentence: np.ndarray  # int, for each (sentence, concept) entry: the sentence
-    entry_concept: np.ndarray  # int, ... and the concept
-    weights: np.ndarray  # float, per concept
+    words: list[int]  # words per sentence
+    positions: list[int]  # index of the sentence in its article
+    eligible: list[bool]  # not a fragment
+    dangling: list[bool]  # opens with a reference back
+    successor: list[int]  # index of the next sentence of the same article, or -1
+    concepts: list[tuple[int, ...]]  # the distinct concept ids of each sentence
+    weights: list[int]  # per concept id: the number of sentences that state it
 
 
 class ExtractiveSummarizer(Summarizer):
@@ -139,9 +138,13 @@ class ExtractiveSummarizer(Summarizer):
 
     def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:
         """One summary per chunk: whole sentences, at most ``max_words`` words (see the budget rule)."""
+        return [" ".join(sentences) for sentences in self.summarize_sentences(chunks, max_words)]
+
+    def summarize_sentences(self, chunks: Sequence[Chunk], max_words: int) -> list[list[str]]:
+        """Each chunk's chosen sentences, in reading order (see ``summarize``)."""
         if max_words < 1:
             raise ValueError(f"max_words must be at least 1, got {max_words}")
-        return [" ".join(self.select(chunk, max_words)) for chunk in chunks]
+        return [self.select(chunk, max_words) for chunk in chunks]
 
     def select(self, chunk: Chunk, max_words: int) -> list[str]:
         """The chosen sentences of ``chunk``, in reading order."""
@@ -169,8 +172,7 @@ class ExtractiveSummarizer(Summarizer):
         words: list[int] = []
         eligible: list[bool] = []
         dangling: list[bool] = []
-        flat: list[str] = []  # the tokens of all sentences, one after another
-        lengths: list[int] = []  # ... and how many belong to each sentence
+        token_lists: list[list[str]] = []
         seen: set[str] = set()
         for sentence in chunk.sentences:
             text = sentence.text.strip()
@@ -178,8 +180,7 @@ class ExtractiveSummarizer(Summarizer):
                 stripped = _DATELINE.sub("", text, count=1)
                 if stripped != text and stripped:
                     text = stripped[0].upper() + stripped[1:]
-            tokens = _TOKEN.findall(text.lower())
-            key = " ".join(tokens)
+            key = sentence_key(text)  # its words, case-folded
             if not key or key in seen:
                 continue
             seen.add(key)
@@ -190,8 +191,7 @@ class ExtractiveSummarizer(Summarizer):
             words.append(n_words)
             eligible.append(n_words >= MIN_WORDS and text.rstrip(_CLOSERS)[-1:] in (".", "!", "?"))
             dangling.append(_DANGLING.match(text) is not None)
-            flat.extend(tokens)
-            lengths.append(len(tokens))
+            token_lists.append(key.split())
         if not texts:
             return None
         n = len(texts)
@@ -200,67 +200,84 @@ class ExtractiveSummarizer(Summarizer):
         index = {(a, p): i for i, (a, p) in enumerate(zip(articles, positions))}
         successor = [index.get((a, p + 1), -1) for a, p in zip(articles, positions)]
 
-        # Bigram concepts, vectorised: stem codes of all tokens in one array.
-        missing = set(flat).difference(self._codes)
+        # Bigram concepts. Plain Python, not numpy: stories hold tens to a few
+        # hundred sentences, where numpy's per-call overhead costs more than it saves.
+        missing = {t for tokens in token_lists for t in tokens}.difference(self._codes)
         if missing:
             if len(self._codes) + len(missing) > _MAX_CACHED_TOKENS:  # a long-lived process: start afresh
                 self._codes.clear()
                 self._stem_ids.clear()
-                missing = set(flat)
+                missing = {t for tokens in token_lists for t in tokens}
             self._encode(missing)
-        codes = np.fromiter(map(self._codes.__getitem__, flat), dtype=np.int64, count=len(flat))
-        sentence_of_token = np.repeat(np.arange(n), lengths)
-        first, second = codes[:-1], codes[1:]
-        keep = (sentence_of_token[:-1] == sentence_of_token[1:]) & ~((first & 1).astype(bool) & (second & 1).astype(bool))
-        bigram = (first[keep] >> 1) * _STEM_ID_LIMIT + (second[keep] >> 1)
-        concept_values, concept_of_bigram = np.unique(bigram, return_inverse=True)
-        vocabulary = max(len(concept_values), 1)
-        entries = np.unique(sentence_of_token[:-1][keep] * vocabulary + concept_of_bigram)  # sorted by sentence
-        entry_sentence, entry_concept = entries // vocabulary, entries % vocabulary
-
+        code_of = self._codes
+        concept_ids: dict[int, int] = {}
+        concepts: list[tuple[int, ...]] = []
+        for tokens in token_lists:
+            codes = [code_of[t] for t in tokens]
+            concepts.append(tuple({
+                concept_ids.setdefault((a >> 1) * _STEM_ID_LIMIT + (b >> 1), len(concept_ids))
+                for a, b in zip(codes, codes[1:])
+                if not a & b & 1  # both stop words: no concept
+            }))
         # A concept's weight: the number of (distinct) sentences of the story that state it.
-        weights = np.bincount(entry_concept, minlength=len(concept_values)).astype(float)
-
-        return _Candidates(
-            texts, np.array(words), np.array(positions), np.array(eligible), np.array(dangling),
-            np.array(successor), entry_sentence, entry_concept, weights,
-        )
+        weights = [0] * len(concept_ids)
+        for ids in concepts:
+            for k in ids:
+                weights[k] += 1
+        return _Candidates(texts, words, positions, eligible, dangling, successor, concepts, weights)
 
 
 def _greedy(c: _Candidates, max_words: int) -> list[int]:
-    """Indices of the chosen sentences, most important first (see step 3 and 4)."""
+    """Indices of the chosen sentences, most important first (see step 3 and 4).
+
+    Lazy greedy (Minoux 1978): a sentence's gain only shrinks as concepts get
+    covered, so a score computed earlier bounds its score now. Candidates wait
+    in a heap under their last score; the top one is rescored, and taken when
+    it still beats every bound (ties go to the earlier sentence). Same choice
+    as rescoring every candidate each round, with far fewer rescorings.
+    """
     n = len(c.texts)
-    uncovered = c.weights.copy()
-    prior = (1.0 + c.positions) ** -POSITION_EXPONENT / np.maximum(c.words, 1) ** LENGTH_EXPONENT
-    starts = np.searchsorted(c.entry_sentence, np.arange(n + 1))  # entries are sorted by sentence
-    total = np.bincount(c.entry_sentence, weights=c.weights[c.entry_concept], minlength=n)
-    least_gain = REDUNDANCY * total
-    # open: may still be chosen (eligible, not chosen, not a dangling sentence without its predecessor)
-    open_ = c.eligible & ~c.dangling
+    uncovered = list(c.weights)
+    prior = [(1.0 + p) ** -POSITION_EXPONENT / max(w, 1) ** LENGTH_EXPONENT for p, w in zip(c.positions, c.words)]
+    total = [sum(map(c.weights.__getitem__, ids)) for ids in c.concepts]
     chosen: list[int] = []
+    taken = [False] * n
+    heap = [(-total[i] * prior[i], i) for i in range(n) if c.eligible[i] and not c.dangling[i]]
+    heapq.heapify(heap)
     left = max_words
-    shortest = int(c.words[c.eligible].min())
-    while left >= shortest:
-        gain = np.bincount(c.entry_sentence, weights=uncovered[c.entry_concept], minlength=n)
-        score = np.where(open_ & (c.words <= left) & (gain > least_gain), gain * prior, -1.0)
-        i = int(np.argmax(score))
-        if score[i] < 0:
-            break
+    while heap:
+        _, i = heapq.heappop(heap)
+        if taken[i] or c.words[i] > left:
+            continue  # the budget only shrinks: it will never fit again
+        gain = sum(map(uncovered.__getitem__, c.concepts[i]))
+        if gain <= REDUNDANCY * total[i]:
+            continue  # gains only shrink: it will never bring enough new again
+        entry = (-gain * prior[i], i)
+        if heap and heap[0] < entry:
+            heapq.heappush(heap, entry)  # another may score higher now: rescore that first
+            continue
         chosen.append(i)
-        left -= int(c.words[i])
-        open_[i] = False
-        uncovered[c.entry_concept[starts[i] : starts[i + 1]]] = 0.0
+        taken[i] = True
+        left -= c.words[i]
+        for k in c.concepts[i]:
+            uncovered[k] = 0
         nxt = c.successor[i]
-        if nxt >= 0 and c.eligible[nxt] and nxt not in chosen:
-            open_[nxt] = True  # its predecessor is in: a dangling opener now reads right
+        if nxt >= 0 and c.eligible[nxt] and not taken[nxt] and c.dangling[nxt]:
+            # its predecessor is in: a dangling opener now reads right
+            heapq.heappush(heap, (-total[nxt] * prior[nxt], nxt))
     if not chosen:
         # Nothing could be chosen: one sentence, whole, rather than an empty
         # summary. Preference: fits and stands alone; fits; stands alone; any.
-        fits = c.words <= max_words
-        for pool in (c.eligible & fits & ~c.dangling, c.eligible & fits, c.eligible & ~c.dangling, c.eligible):
-            if pool.any():
+        for rule in (
+            lambda i: c.eligible[i] and c.words[i] <= max_words and not c.dangling[i],
+            lambda i: c.eligible[i] and c.words[i] <= max_words,
+            lambda i: c.eligible[i] and not c.dangling[i],
+            lambda i: c.eligible[i],
+        ):
+            pool = [i for i in range(n) if rule(i)]
+            if pool:
                 break
-        chosen = [int(np.argmax(np.where(pool, (total + 1e-9) * prior, -1.0)))]
+        chosen = [max(pool, key=lambda i: ((total[i] + 1e-9) * prior[i], -i))]
     return chosen
 
 
@@ -268,7 +285,7 @@ def _reading_order(chosen: list[int], c: _Candidates) -> list[int]:
     """By importance, then position in the source article; a dangling sentence right after its predecessor."""
     rank = {i: r for r, i in enumerate(chosen)}
     order = sorted(chosen, key=lambda i: (rank[i], c.positions[i]))
-    predecessor = {int(c.successor[i]): i for i in chosen if int(c.successor[i]) in rank}
+    predecessor = {c.successor[i]: i for i in chosen if c.successor[i] in rank}
     for i in sorted(predecessor, key=lambda i: c.positions[i]):  # predecessors are placed first
         if c.dangling[i]:
             order.remove(i)

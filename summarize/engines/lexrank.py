@@ -67,11 +67,15 @@ class LexRankSummarizer(Summarizer):
 
     def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:
         """One summary per chunk: LexRank's best sentences within ``max_words``."""
+        return [" ".join(sentences) for sentences in self.summarize_sentences(chunks, max_words)]
+
+    def summarize_sentences(self, chunks: Sequence[Chunk], max_words: int) -> list[list[str]]:
+        """Each chunk's chosen sentences, in input order (see ``summarize``)."""
         if max_words < 1:
             raise ValueError(f"max_words must be at least 1, got {max_words}")
-        return [self._summarize_one(chunk, max_words) for chunk in chunks]
+        return [self._select(chunk, max_words) for chunk in chunks]
 
-    def _summarize_one(self, chunk: Chunk, max_words: int) -> str:
+    def _select(self, chunk: Chunk, max_words: int) -> list[str]:
         # sumy's sentences hash by text, so an exact repeat would collapse into
         # one node anyway; dropping repeats first keeps ratings consistent.
         seen: set[str] = set()
@@ -82,7 +86,7 @@ class LexRankSummarizer(Summarizer):
                 seen.add(text)
                 sentences.append(SumySentence(text, self._tokenizer))
         if not sentences:
-            return ""
+            return []
         document = ObjectDocumentModel([Paragraph(sentences)])
 
         def within_budget(ranked):  # sumy's ItemsCount protocol: ranked infos -> kept infos
@@ -95,4 +99,4 @@ class LexRankSummarizer(Summarizer):
             return kept or ranked[:1]
 
         # sumy returns the kept sentences in document order.
-        return " ".join(str(s) for s in self._lexrank(document, within_budget))
+        return [str(s) for s in self._lexrank(document, within_budget)]

@@ -1,0 +1,71 @@
+"""Sentence splitting and the normalised sentence key."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from summarize import sentences
+from summarize.sentences import clear_caches, sentence_key, split_sentences
+
+
+def test_sentences_split_at_their_ends_not_at_abbreviations():
+    text = "Mr. Smith met Dr. Jones in Washington on Monday. They talked for an hour! Was it enough?"
+    assert split_sentences(text) == [
+        "Mr. Smith met Dr. Jones in Washington on Monday.",
+        "They talked for an hour!",
+        "Was it enough?",
+    ]
+
+
+def test_line_breaks_always_end_a_sentence():
+    assert split_sentences("A headline without a full stop\n\nThe body starts here. It goes on.\n") == [
+        "A headline without a full stop",
+        "The body starts here.",
+        "It goes on.",
+    ]
+
+
+def test_empty_and_blank_text_have_no_sentences():
+    assert split_sentences("") == []
+    assert split_sentences("  \n\n \t ") == []
+
+
+def test_each_call_returns_its_own_list():
+    text = "One sentence here. Another one there."
+    first = split_sentences(text)
+    first.append("changed by the caller")
+    assert split_sentences(text) == ["One sentence here.", "Another one there."]
+
+
+def test_a_paragraph_the_splitter_fails_on_is_kept_whole(monkeypatch):
+    monkeypatch.setattr(sentences.blingfire, "text_to_sentences", lambda text: "")  # blingfire's failure answer
+    clear_caches()
+    try:
+        assert split_sentences("First part. Second part.\nNext line.") == ["First part. Second part.", "Next line."]
+    finally:
+        clear_caches()
+
+
+_REFERENCE_KEY = re.compile(r"[\W_]+")
+
+
+@pytest.mark.parametrize("text", [
+    "Hello, World!",
+    "  The U.S. economy grew 3.5% in Q2 -- faster than expected_  ",
+    "tabs\tand\nnewlines",
+    "Café naïve résumé",
+    "Straße GROSS",
+    "\u201cQuoted\u201d \u2014 dashes \u2013 and\u00a0non-breaking spaces",
+    "数字 123 テスト",
+    "",
+    "!!!",
+])
+def test_sentence_key_is_the_casefolded_words_joined_by_single_spaces(text):
+    assert sentence_key(text) == _REFERENCE_KEY.sub(" ", text.casefold()).strip()
+
+
+def test_sentences_differing_only_in_case_and_punctuation_share_a_key():
+    assert sentence_key("The Kremlin said: talks will go on.") == sentence_key("the kremlin said talks will go on")
+    assert sentence_key("The Kremlin said talks will go on.") != sentence_key("The Kremlin said talks will end.")

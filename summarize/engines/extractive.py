@@ -166,13 +166,7 @@ class ExtractiveSummarizer(Summarizer):
             codes[token] = 2 * stem_id + (token in stop)
 
     def _candidates(self, chunk: Chunk) -> _Candidates | None:
-        texts: list[str] = []
-        articles: list[str] = []
-        positions: list[int] = []
-        words: list[int] = []
-        eligible: list[bool] = []
-        dangling: list[bool] = []
-        token_lists: list[list[str]] = []
+        kept: list[tuple[str, str, str, int]] = []  # text, its key, article id, position
         seen: set[str] = set()
         for sentence in chunk.sentences:
             text = sentence.text.strip()
@@ -181,24 +175,21 @@ class ExtractiveSummarizer(Summarizer):
                 if stripped != text and stripped:
                     text = stripped[0].upper() + stripped[1:]
             key = sentence_key(text)  # its words, case-folded
-            if not key or key in seen:
-                continue
-            seen.add(key)
-            n_words = len(text.split())
-            texts.append(text)
-            articles.append(sentence.article_id)
-            positions.append(sentence.position)
-            words.append(n_words)
-            eligible.append(n_words >= MIN_WORDS and text.rstrip(_CLOSERS)[-1:] in (".", "!", "?"))
-            dangling.append(_DANGLING.match(text) is not None)
-            token_lists.append(key.split())
-        if not texts:
+            if key and key not in seen:
+                seen.add(key)
+                kept.append((text, key, sentence.article_id, sentence.position))
+        if not kept:
             return None
-        n = len(texts)
+        texts = [text for text, _, _, _ in kept]
+        positions = [position for _, _, _, position in kept]
+        words = [len(text.split()) for text in texts]
+        eligible = [n >= MIN_WORDS and t.rstrip(_CLOSERS)[-1:] in (".", "!", "?") for t, n in zip(texts, words)]
         if not any(eligible):
-            eligible = [True] * n
-        index = {(a, p): i for i, (a, p) in enumerate(zip(articles, positions))}
-        successor = [index.get((a, p + 1), -1) for a, p in zip(articles, positions)]
+            eligible = [True] * len(texts)
+        dangling = [_DANGLING.match(text) is not None for text in texts]
+        token_lists = [key.split() for _, key, _, _ in kept]
+        index = {(article, position): i for i, (_, _, article, position) in enumerate(kept)}
+        successor = [index.get((article, position + 1), -1) for _, _, article, position in kept]
 
         # Bigram concepts. Plain Python, not numpy: stories hold tens to a few
         # hundred sentences, where numpy's per-call overhead costs more than it saves.

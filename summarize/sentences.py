@@ -20,6 +20,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 # sentence: no need to ask blingfire (whose per-call overhead dominates on
 # one-sentence lines).
 _INNER_SENTENCE_END = re.compile(r"[.!?\u2026]")
+# Splits and keys are remembered (below), bounded in entries and in text
+# length, so memory stays at a few tens of MB however large the run.
+_LONGEST_CACHED_TEXT = 20_000  # characters
+_LONGEST_CACHED_SENTENCE = 2_000
 
 
 def split_sentences(text: str) -> list[str]:
@@ -28,14 +32,12 @@ def split_sentences(text: str) -> list[str]:
     Line breaks are treated as hard boundaries (articles put one paragraph a
     line); within a line blingfire decides.
     """
+    if len(text) > _LONGEST_CACHED_TEXT:
+        return list(_split(text))
     return list(_split_cached(text))
 
 
-# A briefing splits each article several times (chunking, the dangling-reference
-# check, attribution, the headline); remembering recent texts makes the later
-# splits free. Bounded, so a long run's memory does not grow with its input.
-@lru_cache(maxsize=1024)
-def _split_cached(text: str) -> tuple[str, ...]:
+def _split(text: str) -> tuple[str, ...]:
     sentences: list[str] = []
     for paragraph in _PARAGRAPH_BREAK.split(text):
         paragraph = paragraph.strip()
@@ -55,21 +57,35 @@ def _split_cached(text: str) -> tuple[str, ...]:
     return tuple(sentences)
 
 
-# The pipeline normalises the same sentences at several stages (chunking, the
-# extractive engine, fusion's checks): a bounded memo makes the repeats free.
-@lru_cache(maxsize=16384)
+# A briefing splits each article several times (chunking, the dangling-reference
+# check, attribution, the headline): remembering recent texts makes the later
+# splits free.
+_split_cached = lru_cache(maxsize=1024)(_split)
+
+
 def sentence_key(text: str) -> str:
     """A normalised form under which repeated sentences compare equal.
 
     Case-folded, runs of anything but letters and digits turned into one
     space: the words of the sentence, space-separated.
     """
+    if len(text) > _LONGEST_CACHED_SENTENCE:
+        return _key(text)
+    return _key_cached(text)
+
+
+def _key(text: str) -> str:
     if text.isascii():  # most news text: a translation table is twice as fast as the regex
         return " ".join(text.lower().translate(_ASCII_NON_WORD_TO_SPACE).split())
     return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
+# The pipeline normalises the same sentences at several stages (chunking, the
+# extractive engine, fusion's checks): a bounded memo makes the repeats free.
+_key_cached = lru_cache(maxsize=16384)(_key)
+
+
 def clear_caches() -> None:
     """Forget remembered splits and keys (benchmarks call this between systems)."""
     _split_cached.cache_clear()
-    sentence_key.cache_clear()
+    _key_cached.cache_clear()

@@ -69,3 +69,13 @@ def test_sentence_key_is_the_casefolded_words_joined_by_single_spaces(text):
 def test_sentences_differing_only_in_case_and_punctuation_share_a_key():
     assert sentence_key("The Kremlin said: talks will go on.") == sentence_key("the kremlin said talks will go on")
     assert sentence_key("The Kremlin said talks will go on.") != sentence_key("The Kremlin said talks will end.")
+
+
+def test_long_texts_split_and_key_like_short_ones():
+    sentence = "The council approved the budget after a long debate. "
+    long_text = sentence * 1000  # past the length up to which splits are remembered
+    assert len(long_text) > sentences._LONGEST_CACHED_TEXT
+    assert split_sentences(long_text) == [sentence.strip()] * 1000
+    long_sentence = "word " * 1000
+    assert len(long_sentence) > sentences._LONGEST_CACHED_SENTENCE
+    assert sentence_key(long_sentence) == _REFERENCE_KEY.sub(" ", long_sentence.casefold()).strip()

@@ -65,3 +65,25 @@ class Summarizer(ABC):
     def describe(self) -> dict:
         """Settings worth recording in a briefing's metadata."""
         return {"engine": self.name, "model": self.model}
+
+
+class SentenceSelector(Summarizer):
+    """An engine whose summaries are whole sentences chosen from the chunk.
+
+    Subclasses implement ``select``; the summary text is the chosen sentences
+    joined by spaces, and fusion gets them as chosen.
+    """
+
+    @abstractmethod
+    def select(self, chunk: Chunk, max_words: int) -> list[str]:
+        """The sentences chosen from ``chunk`` within ``max_words``, in reading order."""
+
+    def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:
+        """One summary per chunk: its chosen sentences, joined."""
+        return [" ".join(sentences) for sentences in self.summarize_sentences(chunks, max_words)]
+
+    def summarize_sentences(self, chunks: Sequence[Chunk], max_words: int) -> list[list[str]]:
+        """Each chunk's chosen sentences (see ``select``)."""
+        if max_words < 1:
+            raise ValueError(f"max_words must be at least 1, got {max_words}")
+        return [self.select(chunk, max_words) for chunk in chunks]

@@ -50,12 +50,11 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from summarize.engines.base import Summarizer
+from summarize.engines.base import SentenceSelector
 from summarize.models import Chunk
 from summarize.sentences import sentence_key
 
@@ -123,7 +122,7 @@ class _Candidates:
     weights: list[int]  # per concept id: the number of sentences that state it
 
 
-class ExtractiveSummarizer(Summarizer):
+class ExtractiveSummarizer(SentenceSelector):
     """Budgeted concept-coverage extraction (see the module docstring)."""
 
     name = "extractive"
@@ -136,18 +135,9 @@ class ExtractiveSummarizer(Summarizer):
         self._codes: dict[str, int] = {}
         self._stem_ids: dict[str, int] = {}
 
-    def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:
-        """One summary per chunk: whole sentences, at most ``max_words`` words (see the budget rule)."""
-        return [" ".join(sentences) for sentences in self.summarize_sentences(chunks, max_words)]
-
-    def summarize_sentences(self, chunks: Sequence[Chunk], max_words: int) -> list[list[str]]:
-        """Each chunk's chosen sentences, in reading order (see ``summarize``)."""
-        if max_words < 1:
-            raise ValueError(f"max_words must be at least 1, got {max_words}")
-        return [self.select(chunk, max_words) for chunk in chunks]
-
     def select(self, chunk: Chunk, max_words: int) -> list[str]:
-        """The chosen sentences of ``chunk``, in reading order."""
+        """The chosen sentences of ``chunk``, in reading order: whole sentences,
+        at most ``max_words`` words (see the budget rule)."""
         candidates = self._candidates(chunk)
         if candidates is None:
             return []

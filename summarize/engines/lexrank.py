@@ -23,7 +23,6 @@ rather than an empty summary or a cut sentence.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from nltk.tokenize import NLTKWordTokenizer
 from sumy.models.dom import ObjectDocumentModel, Paragraph
@@ -32,7 +31,7 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer as _SumyLexRank
 from sumy.utils import get_stop_words
 
-from summarize.engines.base import Summarizer
+from summarize.engines.base import SentenceSelector
 from summarize.models import Chunk
 
 # sumy.nlp.tokenizers.Tokenizer keeps only tokens matching this pattern.
@@ -53,7 +52,7 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-class LexRankSummarizer(Summarizer):
+class LexRankSummarizer(SentenceSelector):
     """sumy LexRank (stemmed, English stop words) behind the engine interface."""
 
     name = "lexrank"
@@ -65,17 +64,8 @@ class LexRankSummarizer(Summarizer):
         self._lexrank = _SumyLexRank(Stemmer(language))
         self._lexrank.stop_words = get_stop_words(language)
 
-    def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:
-        """One summary per chunk: LexRank's best sentences within ``max_words``."""
-        return [" ".join(sentences) for sentences in self.summarize_sentences(chunks, max_words)]
-
-    def summarize_sentences(self, chunks: Sequence[Chunk], max_words: int) -> list[list[str]]:
-        """Each chunk's chosen sentences, in input order (see ``summarize``)."""
-        if max_words < 1:
-            raise ValueError(f"max_words must be at least 1, got {max_words}")
-        return [self._select(chunk, max_words) for chunk in chunks]
-
-    def _select(self, chunk: Chunk, max_words: int) -> list[str]:
+    def select(self, chunk: Chunk, max_words: int) -> list[str]:
+        """LexRank's best sentences of ``chunk`` within ``max_words``, in input order."""
         # sumy's sentences hash by text, so an exact repeat would collapse into
         # one node anyway; dropping repeats first keeps ratings consistent.
         seen: set[str] = set()

@@ -205,27 +205,32 @@ def _clean_output(text: str) -> str:
 
 
 def _distinct_sentences(sentences) -> list[str]:
-    """``sentences`` in order, without near-repeats of earlier ones (or empty ones)."""
+    """``sentences`` in order, without near-repeats of earlier ones (or empty ones).
+
+    A near-repeat: word-set Jaccard similarity with a kept sentence above
+    ``REDUNDANCY_THRESHOLD``.
+    """
     kept: list[str] = []
-    kept_words: list[set[str]] = []
+    kept_words: list[tuple[set[str], int]] = []
     for sentence in sentences:
         words = set(sentence_key(sentence).split())
-        if not words:
-            continue
-        if any(_jaccard_above(words, other, REDUNDANCY_THRESHOLD) for other in kept_words):
-            continue
-        kept.append(sentence)
-        kept_words.append(words)
+        size = len(words)
+        if size and not any(_jaccard_above(words, size, other, other_size) for other, other_size in kept_words):
+            kept.append(sentence)
+            kept_words.append((words, size))
     return kept
 
 
-def _jaccard_above(a: set[str], b: set[str], threshold: float) -> bool:
-    """Whether the Jaccard similarity of two non-empty sets is above ``threshold``."""
-    small, large = sorted((len(a), len(b)))
-    if small <= threshold * large:  # |a & b| / |a | b| <= small / large: cannot pass
+def _jaccard_above(a: set[str], size_a: int, b: set[str], size_b: int) -> bool:
+    """Whether the Jaccard similarity of two non-empty sets (of the sizes given) is above the threshold."""
+    # |a & b| / |a | b| <= min size / max size: most pairs are ruled out before intersecting.
+    if size_a <= size_b:
+        if size_a <= REDUNDANCY_THRESHOLD * size_b:
+            return False
+    elif size_b <= REDUNDANCY_THRESHOLD * size_a:
         return False
     common = len(a & b)
-    return common > threshold * (len(a) + len(b) - common)
+    return common > REDUNDANCY_THRESHOLD * (size_a + size_b - common)
 
 
 def drop_dangling_references(sentences: list[str], articles: Sequence[Article]) -> tuple[list[str], int]:

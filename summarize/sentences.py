@@ -14,7 +14,9 @@ from functools import lru_cache
 import blingfire
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_ASCII_NON_WORD_TO_SPACE = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
+# For ASCII text: letters and digits lowered, anything else a space. (bytes.translate
+# wants 256 entries; only ASCII text is ever translated.)
+_ASCII_KEY_TABLE = bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(128)) + bytes(128)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 # A line with no sentence-ending mark before its last character is one
 # sentence: no need to ask blingfire (whose per-call overhead dominates on
@@ -75,8 +77,8 @@ def sentence_key(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    if text.isascii():  # most news text: a translation table is twice as fast as the regex
-        return " ".join(text.lower().translate(_ASCII_NON_WORD_TO_SPACE).split())
+    if text.isascii():  # most news text: a byte translation table is several times faster than the regex
+        return " ".join(text.encode("ascii").translate(_ASCII_KEY_TABLE).decode("ascii").split())
     return _NON_WORD.sub(" ", text.casefold()).strip()
 
 

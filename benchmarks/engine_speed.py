@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # the code beside this script, not an installed copy
 
 SHAPES = {
     # d_model, encoder layers, decoder layers, heads, ffn, vocab, parameters (millions)

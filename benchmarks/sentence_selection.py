@@ -42,13 +42,18 @@ from pathlib import Path
 
 from rouge_score import rouge_scorer
 
-from summarize.engines.base import Summarizer
-from summarize.engines.extractive import ExtractiveSummarizer
-from summarize.engines.lexrank import LexRankSummarizer
-from summarize.models import Chunk, Sentence
-from summarize.sentences import clear_caches, split_sentences
+# The code beside this script, not whatever copy of the package is installed
+# (an editable install of another checkout would otherwise be measured).
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "mds_dev.jsonl"
+from summarize.engines.base import Summarizer  # noqa: E402
+from summarize.engines.extractive import ExtractiveSummarizer  # noqa: E402
+from summarize.engines.lexrank import LexRankSummarizer  # noqa: E402
+from summarize.models import Chunk, Sentence  # noqa: E402
+from summarize.sentences import clear_caches, split_sentences  # noqa: E402
+
+DEFAULT_DATA = REPO.parent / "shared" / "bench" / "mds_dev.jsonl"
 
 # (id prefix, word budget): the settings issue 4 measures against.
 PARTS: dict[str, int] = {"duc2003": 100, "multinews": 250}

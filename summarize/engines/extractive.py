@@ -50,9 +50,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections import Counter
 from dataclasses import dataclass
-from itertools import chain
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -121,7 +119,7 @@ class _Candidates:
     dangling: list[bool]  # opens with a reference back
     successor: list[int]  # index of the next sentence of the same article, or -1
     concepts: list[tuple[int, ...]]  # the distinct concept ids of each sentence
-    weights: Counter[int]  # concept id -> the number of sentences that state it
+    weights: list[int]  # per concept id: the number of sentences that state it
 
 
 class ExtractiveSummarizer(SentenceSelector):
@@ -185,20 +183,28 @@ class ExtractiveSummarizer(SentenceSelector):
 
         # Bigram concepts. Plain Python, not numpy: stories hold tens to a few
         # hundred sentences, where numpy's per-call overhead costs more than it saves.
+        missing = {t for tokens in token_lists for t in tokens}.difference(self._codes)
+        if missing:
+            if len(self._codes) + len(missing) > _MAX_CACHED_TOKENS:  # a long-lived process: start afresh
+                self._codes.clear()
+                self._stem_ids.clear()
+                missing = {t for tokens in token_lists for t in tokens}
+            self._encode(missing)
         code_of = self._codes
-        if len(code_of) > _MAX_CACHED_TOKENS:  # a long-lived process: start afresh (never mid-story)
-            code_of.clear()
-            self._stem_ids.clear()
-        concepts = []
+        concept_ids: dict[int, int] = {}
+        concepts: list[tuple[int, ...]] = []
         for tokens in token_lists:
-            codes = list(map(code_of.get, tokens))
-            if None in codes:  # words not met before
-                self._encode(set(tokens).difference(code_of))
-                codes = list(map(code_of.__getitem__, tokens))
-            # concept id: first stem id * limit + second stem id; both stop words: no concept
-            concepts.append(tuple({(a >> 1) * _STEM_ID_LIMIT + (b >> 1) for a, b in zip(codes, codes[1:]) if not a & b & 1}))
+            codes = [code_of[t] for t in tokens]
+            concepts.append(tuple({
+                concept_ids.setdefault((a >> 1) * _STEM_ID_LIMIT + (b >> 1), len(concept_ids))
+                for a, b in zip(codes, codes[1:])
+                if not a & b & 1  # both stop words: no concept
+            }))
         # A concept's weight: the number of (distinct) sentences of the story that state it.
-        weights = Counter(chain.from_iterable(concepts))
+        weights = [0] * len(concept_ids)
+        for ids in concepts:
+            for k in ids:
+                weights[k] += 1
         return _Candidates(texts, words, positions, eligible, dangling, successor, concepts, weights)
 
 
@@ -212,7 +218,7 @@ def _greedy(c: _Candidates, max_words: int) -> list[int]:
     as rescoring every candidate each round, with far fewer rescorings.
     """
     n = len(c.texts)
-    uncovered = dict(c.weights)
+    uncovered = list(c.weights)
     prior = [(1.0 + p) ** -POSITION_EXPONENT / max(w, 1) ** LENGTH_EXPONENT for p, w in zip(c.positions, c.words)]
     total = [sum(map(c.weights.__getitem__, ids)) for ids in c.concepts]
     chosen: list[int] = []
@@ -234,7 +240,8 @@ def _greedy(c: _Candidates, max_words: int) -> list[int]:
         chosen.append(i)
         taken[i] = True
         left -= c.words[i]
-        uncovered.update(dict.fromkeys(c.concepts[i], 0))
+        for k in c.concepts[i]:
+            uncovered[k] = 0
         nxt = c.successor[i]
         if nxt >= 0 and c.eligible[nxt] and not taken[nxt] and c.dangling[nxt]:
             # its predecessor is in: a dangling opener now reads right

@@ -60,6 +60,22 @@ def test_redundant_sentences_are_removed_and_budget_kept():
     assert any("left out to keep within 20 words" in note for note in summary.notes)
 
 
+def test_sentences_sharing_words_below_the_redundancy_threshold_are_both_kept():
+    class Echo(Summarizer):
+        name = "echo"
+
+        def summarize(self, chunks, max_words):
+            return [c.text for c in chunks]
+
+    sentences = [
+        "Putin will not attend the talks in Istanbul.",  # 8 words
+        "Putin will not attend.",  # all 4 shared, but Jaccard 4/8 = 0.5
+        "Zelensky will attend the talks in Istanbul.",  # 6 of 9 distinct words shared with the first: 0.67
+    ]
+    summary = summarize_story(Story("s", [Article("a", " ".join(sentences))]), Echo(), max_words=50)
+    assert [s.text for s in summary.sentences] == sentences[:2]
+
+
 def test_headline_prefers_a_source_title():
     story = Story("s", [article(1), article(2, title="Peace talks open in Istanbul")])
     assert make_headline(story) == "Peace talks open in Istanbul"

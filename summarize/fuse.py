@@ -198,7 +198,10 @@ def story_factual_check(summary: str, sources: Sequence[str], removed: list[dict
 
 
 def _clean_output(text: str) -> str:
-    """Remove control characters and broken bytes that a model may emit."""
+    """Remove control characters and broken bytes that a model may emit; one space between words."""
+    if text.isprintable() and "  " not in text and "\ufffd" not in text:
+        # the common case, already clean: the only whitespace is single ASCII spaces
+        return text.strip()
     if not text.replace("\n", " ").replace("\t", " ").isprintable() or "\ufffd" in text:
         text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     return " ".join(text.replace("\ufffd", "").split())

@@ -8,6 +8,7 @@ Paragraph breaks always end a sentence.
 
 from __future__ import annotations
 
+import ctypes
 import re
 from functools import lru_cache
 
@@ -48,7 +49,7 @@ def _split(text: str) -> tuple[str, ...]:
         if not _INNER_SENTENCE_END.search(paragraph, 0, len(paragraph) - 1):
             sentences.append(paragraph)
             continue
-        split = blingfire.text_to_sentences(paragraph)
+        split = _blingfire_sentences(paragraph)
         if not split.strip():  # blingfire answers "" when it fails: keep the paragraph whole, never drop it
             sentences.append(paragraph)
             continue
@@ -57,6 +58,29 @@ def _split(text: str) -> tuple[str, ...]:
             if sentence:
                 sentences.append(sentence)
     return tuple(sentences)
+
+
+def _blingfire_sentences(paragraph: str) -> str:
+    """blingfire's TextToSentences: the sentences of ``paragraph`` one a line, "" when it fails.
+
+    The same C call as ``blingfire.text_to_sentences``, whose wrapper sizes its
+    output buffer to exactly twice the input; ctypes then builds (and keeps
+    forever) a new array type for every distinct length, which costs ~25 us a
+    call and grows memory with every new article length. Rounding the size up
+    to a power of two leaves a handful of buffer types, all reused.
+    """
+    data = paragraph.encode("utf-8")
+    size = 1 << max(2 * len(data), 256).bit_length()
+    buffer = ctypes.create_string_buffer(size)  # one per call: ctypes releases the GIL, threads may split at once
+    written = _TEXT_TO_SENTENCES(data, len(data), buffer, size)
+    if written < 0 or written > size:
+        return ""
+    return ctypes.string_at(buffer, written).partition(b"\0")[0].decode("utf-8", errors="replace")
+
+
+# (int (const char*, int, char*, int); argtypes are left unset: the function
+# object is blingfire's own, shared with its wrapper, which passes byref())
+_TEXT_TO_SENTENCES = blingfire.blingfire.TextToSentences
 
 
 # A briefing splits each article several times (chunking, the dangling-reference

@@ -40,12 +40,25 @@ def test_each_call_returns_its_own_list():
 
 
 def test_a_paragraph_the_splitter_fails_on_is_kept_whole(monkeypatch):
-    monkeypatch.setattr(sentences.blingfire, "text_to_sentences", lambda text: "")  # blingfire's failure answer
+    monkeypatch.setattr(sentences, "_blingfire_sentences", lambda text: "")  # blingfire's failure answer
     clear_caches()
     try:
         assert split_sentences("First part. Second part.\nNext line.") == ["First part. Second part.", "Next line."]
     finally:
         clear_caches()
+
+
+@pytest.mark.parametrize("text", [
+    "Mr. Smith went to Washington. He arrived at 3 p.m. on Friday!",
+    "Le président a dit « non ». Puis il est parti… Voilà.",
+    "日本語の文です。次の文です。",
+    "One sentence without an end",
+    "x" * 300 + ". " + "A second, much longer sentence follows here. " * 200,
+])
+def test_the_blingfire_call_splits_as_blingfire_does(text):
+    # our call of blingfire's C function (a buffer per size class) must answer
+    # exactly what blingfire's own wrapper does
+    assert sentences._blingfire_sentences(text) == sentences.blingfire.text_to_sentences(text)
 
 
 _REFERENCE_KEY = re.compile(r"[\W_]+")

@@ -159,6 +159,11 @@ def test_dateline_is_dropped_from_an_article_lead(engine):
     assert engine.select(chunk, 50) == ["British police arrested the former dictator in a London clinic on Friday."]
     lower = Chunk("s", [Sentence("Paris ( ap ) — the museum hopes to display the recovered painting in may.", "a", 0)])
     assert engine.select(lower, 50) == ["The museum hopes to display the recovered painting in may."]
+    reuters = Chunk("s", [Sentence("Dubai ( reuters ) - the incursion was the first by the group in a decade.", "a", 0)])
+    assert engine.select(reuters, 50) == ["The incursion was the first by the group in a decade."]
+    # a plain hyphen ends a dateline only after an agency in brackets
+    talks = Chunk("s", [Sentence("U.S. - China talks on tariffs resume in Geneva next week.", "a", 0)])
+    assert engine.select(talks, 50) == ["U.S. - China talks on tariffs resume in Geneva next week."]
 
 
 def test_fragments_are_avoided_when_full_sentences_exist(engine):

@@ -66,15 +66,17 @@ REDUNDANCY = 0.3  # a sentence must bring more than this share of its concept we
 # A wire dateline, then a dash or an underscore; only looked for at the start
 # of an article. Three shapes: an upper-case place ("LONDON (AP) _",
 # "BUENOS AIRES, Argentina _"); any place with an agency in brackets
-# ("Paris ( ap ) —", "Wellington, new zealand ( ap ) —"); and, in lowercased
+# ("Paris ( ap ) —", "Dubai ( reuters ) - "; only after the agency does a plain
+# hyphen count: "U.S. - China talks" is no dateline); and, in lowercased
 # text such as Multi-News, one capitalised word before a dash and a lowercase
 # word ("Washington — the ..."). "Two officers — one ..." is left alone.
 _DATELINE = re.compile(
     r"^(?:"
-    r"[A-Z][A-Z.'\-]*(?: [A-Z][A-Z.'\-]*)*(?:,\s+[A-Z][\w.'\-]*(?: [\w.'\-]+){0,2})?\s*(?:\(\s*[\w.\-/ ]{1,25}\s*\)\s*)?"
+    r"(?:[A-Z][A-Z.'\-]*(?: [A-Z][A-Z.'\-]*)*(?:,\s+[A-Z][\w.'\-]*(?: [\w.'\-]+){0,2})?\s*(?:\(\s*[\w.\-/ ]{1,25}\s*\)\s*)?"
     r"|[A-Z][\w.'\-]*(?: [\w.'\-]+){0,2}(?:,\s+[\w.'\-]+(?: [\w.'\-]+){0,2})?\s*\(\s*[\w.\-/ ]{1,25}\s*\)\s*"
-    r"|[A-Z][a-z'\-]+\s+(?=(?:_|--|—|–)\s+[a-z])"
-    r")(?:_|--|—|–)\s+"
+    r")(?:_|--|—|–|(?<=\))-|(?<=\)\s)-)"
+    r"|[A-Z][a-z'\-]+\s+(?=(?:_|--|—|–)\s+[a-z])(?:_|--|—|–)"
+    r")\s+"
 )
 # Ends like a sentence: terminal punctuation, possibly inside quotes or brackets.
 _CLOSERS = "\"'”’)] \t\n"

@@ -165,8 +165,11 @@ def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "rem
     # A sentence that stands word for word in a source is supported by
     # construction (extractive engines copy sentences, perhaps recapitalised
     # after cutting a dateline); only the others need the entity check.
-    raw_sources = "\n".join(sources).casefold()
-    to_check = [s for s in sentences if s.casefold() not in raw_sources]
+    raw_sources = "\n".join(sources)
+    to_check = [s for s in sentences if s not in raw_sources]
+    if to_check:  # perhaps recapitalised: compare ignoring case
+        raw_sources = raw_sources.casefold()
+        to_check = [s for s in to_check if s.casefold() not in raw_sources]
     if to_check:  # compare the rest again ignoring case, spacing and punctuation
         source_text = " " + " ".join(sentence_key(text) for text in sources) + " "
         to_check = [s for s in to_check if f" {sentence_key(s)} " not in source_text]

@@ -51,6 +51,7 @@ from __future__ import annotations
 import heapq
 import re
 from dataclasses import dataclass
+from itertools import chain
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -151,7 +152,7 @@ class ExtractiveSummarizer(SentenceSelector):
     def _encode(self, tokens: set[str]) -> None:
         codes, stem_ids, stop = self._codes, self._stem_ids, _STOP_WORDS
         for token in tokens:
-            stem = s_stem(token)
+            stem = s_stem(token) if token[-1] == "s" else token  # most words: no call
             stem_id = stem_ids.get(stem)
             if stem_id is None:
                 stem_id = stem_ids[stem] = len(stem_ids)
@@ -185,12 +186,12 @@ class ExtractiveSummarizer(SentenceSelector):
 
         # Bigram concepts. Plain Python, not numpy: stories hold tens to a few
         # hundred sentences, where numpy's per-call overhead costs more than it saves.
-        missing = {t for tokens in token_lists for t in tokens}.difference(self._codes)
+        missing = set(chain.from_iterable(token_lists)).difference(self._codes)
         if missing:
             if len(self._codes) + len(missing) > _MAX_CACHED_TOKENS:  # a long-lived process: start afresh
                 self._codes.clear()
                 self._stem_ids.clear()
-                missing = {t for tokens in token_lists for t in tokens}
+                missing = set(chain.from_iterable(token_lists))
             self._encode(missing)
         code_of = self._codes
         concept_ids: dict[int, int] = {}

@@ -78,8 +78,9 @@ def _blingfire_sentences(paragraph: str) -> str:
     return ctypes.string_at(buffer, written).partition(b"\0")[0].decode("utf-8", errors="replace")
 
 
-# (int (const char*, int, char*, int); argtypes are left unset: the function
-# object is blingfire's own, shared with its wrapper, which passes byref())
+# int TextToSentences(const char* in, int in_len, char* out, int out_size), the
+# bytes written with the closing NUL, or -1. Its argtypes stay unset: the
+# function object is blingfire's own, shared with its wrapper (which passes byref()).
 _TEXT_TO_SENTENCES = blingfire.blingfire.TextToSentences
 
 

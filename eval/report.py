@@ -6,6 +6,7 @@ ROUGE values are shown x100 with their confidence interval in brackets.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from eval.rouge import Interval
@@ -37,6 +38,19 @@ def pct(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{100 * value:.{digits}f}"
 
 
+def seconds_text(value: float | None) -> str:
+    """Seconds to three significant digits, never in exponent form: ``0.00221``, ``0.986``, ``12.3``.
+
+    Fixed decimals would print 0.002 and 0.020 for systems 9x apart.
+    """
+    if value is None:
+        return "-"
+    if value <= 0:
+        return "0"
+    decimals = max(2 - math.floor(math.log10(value)), 0)
+    return f"{value:.{decimals}f}"
+
+
 def interval_text(iv: Interval) -> str:
     """``35.2 [33.0, 37.4]`` (x100)."""
     return f"{pct(iv.mean)} [{pct(iv.low)}, {pct(iv.high)}]"
@@ -63,7 +77,7 @@ def bench_markdown(rows: Sequence[dict], intervals: Sequence[dict[str, Interval]
             interval_text(ivs["rouge2"]),
             interval_text(ivs["rougeLsum"]),
             pct(row["entity_precision_source"]),
-            f"{row['seconds_per_example']:.3f}" if row["seconds_per_example"] is not None else "-",
+            seconds_text(row["seconds_per_example"]),
             f"{row['words_per_summary']:.1f}",
             f"{row['peak_memory_mb']:.0f}" if row["peak_memory_mb"] is not None else "-",
         ])

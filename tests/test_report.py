@@ -1,4 +1,4 @@
-from eval.report import bar_chart, bench_markdown, interval_text, markdown_table
+from eval.report import bar_chart, bench_markdown, interval_text, markdown_table, seconds_text
 from eval.rouge import Interval
 
 
@@ -13,7 +13,12 @@ def test_tables():
            "words_per_summary": 98.4, "peak_memory_mb": 301.2}
     text = bench_markdown([row], [intervals((0.3, 0.2, 0.4), (0.07, 0.05, 0.09), (0.25, 0.2, 0.3))], "Caption.")
     assert text.startswith("Caption.\n\n| system |")
-    assert "| `lead` | 3 | 30.0 [20.0, 40.0] | 7.0 [5.0, 9.0] | 25.0 [20.0, 30.0] | 90.0 | 0.012 | 98.4 | 301 |" in text
+    assert "| `lead` | 3 | 30.0 [20.0, 40.0] | 7.0 [5.0, 9.0] | 25.0 [20.0, 30.0] | 90.0 | 0.0123 | 98.4 | 301 |" in text
+
+
+def test_seconds_keep_three_significant_digits():
+    assert [seconds_text(v) for v in (0.0022149, 0.98553, 0.0195, 12.34, 1234.5, 0.0, None)] == [
+        "0.00221", "0.986", "0.0195", "12.3", "1234", "0", "-"]
 
 
 def test_bar_chart_has_a_bar_per_system_and_type():

@@ -31,6 +31,9 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | JSON_SU
 
 STDIN = "-"
 
+# JSON may escape half of a surrogate pair ("\ud800") alone: no valid text
+# holds one, and it cannot be encoded to print, split or send.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Plain-text metadata, as the sample articles carry it.
 _DATE_MARKER = re.compile(r"^\s*date[:\s]\s*(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGNORECASE)
 _BYLINE = re.compile(r"^\s*By\s+(?P<names>[A-Z][^\n.!?]{1,150})$")
@@ -237,16 +240,22 @@ def _article_from_record(record: object, where: str, default_id: str) -> Article
     if isinstance(authors, str):
         authors = (authors,)
     title = record.get("title")
+    url, source = record.get("url"), record.get("source")
     return Article(
-        id=str(record["id"]) if record.get("id") not in (None, "") else default_id,
-        text=text.strip(),
-        title=str(title).strip() if title else None,
-        url=record.get("url") or None,
+        id=_valid_text(str(record["id"])) if record.get("id") not in (None, "") else default_id,
+        text=_valid_text(text.strip()),
+        title=_valid_text(str(title).strip()) if title else None,
+        url=_valid_text(str(url)) if url else None,
         date=_parse_date(record.get("date")),
-        source=record.get("source") or None,
-        authors=tuple(str(a) for a in authors),
+        source=_valid_text(str(source)) if source else None,
+        authors=tuple(_valid_text(str(a)) for a in authors),
         origin=where,
     )
+
+
+def _valid_text(value: str) -> str:
+    """``value`` with any lone surrogate replaced by U+FFFD (the replacement character)."""
+    return _LONE_SURROGATE.sub("\ufffd", value)
 
 
 def _parse_jsonl(text: str, origin: str, stem: str) -> list[Article]:

@@ -69,7 +69,8 @@ def _blingfire_sentences(paragraph: str) -> str:
     call and grows memory with every new article length. Rounding the size up
     to a power of two leaves a handful of buffer types, all reused.
     """
-    data = paragraph.encode("utf-8")
+    # a lone surrogate (half of a pair, from a JSON escape) has no UTF-8 form: blingfire sees "?"
+    data = paragraph.encode("utf-8", errors="replace")
     size = 1 << max(2 * len(data), 256).bit_length()
     buffer = ctypes.create_string_buffer(size)  # one per call: ctypes releases the GIL, threads may split at once
     written = _TEXT_TO_SENTENCES(data, len(data), buffer, size)

@@ -50,6 +50,18 @@ def test_bad_jsonl_lines_are_reported_and_the_rest_is_read(tmp_path):
     assert result.errors[1] == f"{path}:3: record has no 'text'"
 
 
+def test_a_lone_surrogate_escape_becomes_the_replacement_character(tmp_path):
+    # "\ud800" alone is valid JSON but no valid text: it could not be printed or encoded later
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"id": "a\\udfff", "title": "T\\ud800", "text": "Bad \\ud800 here. Pair \\ud83d\\ude00 kept."}\n',
+                    encoding="utf-8")
+    result = read_articles([path])
+    assert result.errors == []
+    (article,) = result.articles
+    assert article.text == "Bad \ufffd here. Pair \U0001f600 kept."
+    assert (article.id, article.title) == ("a\ufffd", "T\ufffd")
+
+
 def test_json_list_and_single_object(tmp_path):
     (tmp_path / "many.json").write_text(json.dumps([{"text": "A."}, {"text": "B."}]), encoding="utf-8")
     (tmp_path / "one.json").write_text(json.dumps({"id": "solo", "text": "C."}), encoding="utf-8")

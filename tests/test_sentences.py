@@ -61,6 +61,10 @@ def test_the_blingfire_call_splits_as_blingfire_does(text):
     assert sentences._blingfire_sentences(text) == sentences.blingfire.text_to_sentences(text)
 
 
+def test_a_lone_surrogate_does_not_stop_the_split():
+    assert split_sentences("First one. Bad \ud800 here. Third one.") == ["First one.", "Bad ? here.", "Third one."]
+
+
 _REFERENCE_KEY = re.compile(r"[\W_]+")
 
 

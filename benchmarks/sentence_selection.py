@@ -47,6 +47,7 @@ from rouge_score import rouge_scorer
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from eval.systems import round_robin_lead  # noqa: E402
 from summarize.engines.base import Summarizer  # noqa: E402
 from summarize.engines.extractive import ExtractiveSummarizer  # noqa: E402
 from summarize.engines.lexrank import LexRankSummarizer  # noqa: E402
@@ -80,36 +81,19 @@ class Result:
 
 
 class LeadSummarizer(Summarizer):
-    """Round-robin lead: first sentences of each article in turn, then the second ones, ...
-
-    Sentences are taken while they fit ``max_words`` (one that does not fit is
-    skipped); printed in the order taken. Exact repeats are skipped.
-    """
+    """``briefing bench``'s round-robin lead (``eval.systems.round_robin_lead``) as an engine,
+    so that it runs the same raw-documents-to-summary path as the others."""
 
     name = "lead"
 
     def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:
-        return [self._one(chunk, max_words) for chunk in chunks]
-
-    @staticmethod
-    def _one(chunk: Chunk, max_words: int) -> str:
-        by_article: dict[str, list[Sentence]] = {}
-        for s in chunk.sentences:
-            by_article.setdefault(s.article_id, []).append(s)
-        rounds = max((len(v) for v in by_article.values()), default=0)
-        taken, seen, used = [], set(), 0
-        for depth in range(rounds):
-            for sentences in by_article.values():
-                if depth >= len(sentences):
-                    continue
-                text = sentences[depth].text
-                n = len(text.split())
-                if text in seen or used + n > max_words:
-                    continue
-                taken.append(text)
-                seen.add(text)
-                used += n
-        return " ".join(taken)
+        summaries = []
+        for chunk in chunks:
+            by_article: dict[str, list[str]] = {}
+            for s in chunk.sentences:
+                by_article.setdefault(s.article_id, []).append(s.text)
+            summaries.append(" ".join(round_robin_lead(list(by_article.values()), max_words)))
+        return summaries
 
 
 def load_clusters(path: Path, prefix: str) -> list[Cluster]:

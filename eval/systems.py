@@ -51,6 +51,31 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+def round_robin_lead(per_document: Sequence[Sequence[str]], max_words: int) -> list[str]:
+    """The lead baseline's sentences: each document's first, then each one's second, ...
+
+    Repeats (same words, ignoring case and punctuation) and sentences that
+    would pass ``max_words`` are skipped; when not even one fits, the first
+    sentence, whole.
+    """
+    depth = max((len(p) for p in per_document), default=0)
+    order = [p[k] for k in range(depth) for p in per_document if k < len(p)]
+    chosen: list[str] = []
+    seen: set[str] = set()
+    used = 0
+    for sentence in order:
+        key = " ".join(re.findall(r"\w+", sentence.lower()))
+        n = _words(sentence)
+        if not key or key in seen or used + n > max_words:
+            continue
+        seen.add(key)
+        chosen.append(sentence)
+        used += n
+    if not chosen and order:  # not even one sentence fits: the first one, whole
+        chosen = [order[0]]
+    return chosen
+
+
 class LeadSystem:
     """Round-robin lead baseline (see module doc)."""
 
@@ -58,23 +83,7 @@ class LeadSystem:
         self.name = spec
 
     def summarize(self, documents: Sequence[str], max_words: int) -> str:
-        per_document = [split_sentences(d) for d in documents]
-        depth = max((len(p) for p in per_document), default=0)
-        order = [p[k] for k in range(depth) for p in per_document if k < len(p)]
-        chosen: list[str] = []
-        seen: set[str] = set()
-        used = 0
-        for sentence in order:
-            key = " ".join(re.findall(r"\w+", sentence.lower()))
-            n = _words(sentence)
-            if not key or key in seen or used + n > max_words:
-                continue
-            seen.add(key)
-            chosen.append(sentence)
-            used += n
-        if not chosen and order:  # not even one sentence fits: the first one, whole
-            chosen = [order[0]]
-        return " ".join(chosen)
+        return " ".join(round_robin_lead([split_sentences(d) for d in documents], max_words))
 
     def describe(self) -> dict:
         return {"system": self.name, "kind": "lead", "rule": "first sentences round-robin across documents"}

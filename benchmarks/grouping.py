@@ -36,6 +36,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from eval.report import markdown_table  # noqa: E402
+
 BENCH = REPO.parent / "shared" / "bench"
 DEFAULT_DATA = BENCH / "clusters_dev.jsonl"
 MDS_DATA = BENCH / "mds_dev.jsonl"
@@ -151,12 +153,12 @@ def synthetic_articles(count: int, pool: Sequence[str], seed: int = 0) -> list[t
 # ---------------------------------------------------------------- runs
 
 def _table(rows: list[tuple[str, dict]]) -> str:
-    lines = ["| data | method | threshold | B3 P | B3 R | B3 F1 | ARI | stories (gold) |",
-             "|---|---|---|---|---|---|---|---|"]
-    for name, s in rows:
-        lines.append(f"| {name} | {s['method']} | {s['threshold']} | {s['P']:.3f} | {s['R']:.3f} | "
-                     f"**{s['F1']:.3f}** | {s['ARI']:.3f} | {s['stories']} ({s['gold_stories']}) |")
-    return "\n".join(lines)
+    headers = ["data", "method", "threshold", "B3 P", "B3 R", "B3 F1", "ARI", "stories (gold)"]
+    return markdown_table(headers, [
+        [name, s["method"], s["threshold"], f"{s['P']:.3f}", f"{s['R']:.3f}", f"**{s['F1']:.3f}**", f"{s['ARI']:.3f}",
+         f"{s['stories']} ({s['gold_stories']})"]
+        for name, s in rows
+    ]).rstrip("\n")
 
 
 def run_quality(args) -> None:

@@ -47,6 +47,7 @@ from rouge_score import rouge_scorer
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from eval.report import markdown_table  # noqa: E402
 from eval.systems import round_robin_lead  # noqa: E402
 from summarize.engines.base import Summarizer  # noqa: E402
 from summarize.engines.extractive import ExtractiveSummarizer  # noqa: E402
@@ -222,17 +223,15 @@ SYSTEMS: dict[str, Callable[[], Summarizer]] = {
 }
 
 
-def markdown_table(results: Sequence[Result]) -> str:
-    lines = [
-        "| part | budget | system | R1 | R2 | RLsum | words | s/cluster | engine s/cluster |",
-        "|---|---|---|---|---|---|---|---|---|",
+def results_table(results: Sequence[Result]) -> str:
+    """The results as a Markdown table, one row per part and system."""
+    headers = ["part", "budget", "system", "R1", "R2", "RLsum", "words", "s/cluster", "engine s/cluster"]
+    rows = [
+        [f"{r.part} ({r.clusters})", PARTS[r.part], r.system, f"{r.rouge1:.1f}", f"{r.rouge2:.1f}", f"{r.rougeLsum:.1f}",
+         f"{r.mean_words:.0f}", f"{r.seconds_per_cluster:.4f}", f"{r.engine_seconds_per_cluster:.4f}"]
+        for r in results
     ]
-    for r in results:
-        lines.append(
-            f"| {r.part} ({r.clusters}) | {PARTS[r.part]} | {r.system} | {r.rouge1:.1f} | {r.rouge2:.1f} "
-            f"| {r.rougeLsum:.1f} | {r.mean_words:.0f} | {r.seconds_per_cluster:.4f} | {r.engine_seconds_per_cluster:.4f} |"
-        )
-    return "\n".join(lines)
+    return markdown_table(headers, rows)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -273,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"(engine {result.engine_seconds_per_cluster:.4f})",
                 file=sys.stderr,
             )
-    print(markdown_table(results))
+    print(results_table(results), end="")
     by = {(r.part, r.system): r for r in results}
     for part in args.part or list(PARTS):
         fast, slow = by.get((part, "extractive")), by.get((part, "lexrank"))

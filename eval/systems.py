@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from summarize.sentences import split_sentences
+from summarize.sentences import split_sentences, word_count
 
 
 class SystemError_(RuntimeError):
@@ -47,10 +47,6 @@ class SystemOptions:
     batch_size: int = 4
 
 
-def _words(text: str) -> int:
-    return len(text.split())
-
-
 def round_robin_lead(per_document: Sequence[Sequence[str]], max_words: int) -> list[str]:
     """The lead baseline's sentences: each document's first, then each one's second, ...
 
@@ -65,7 +61,7 @@ def round_robin_lead(per_document: Sequence[Sequence[str]], max_words: int) -> l
     used = 0
     for sentence in order:
         key = " ".join(re.findall(r"\w+", sentence.lower()))
-        n = _words(sentence)
+        n = word_count(sentence)
         if not key or key in seen or used + n > max_words:
             continue
         seen.add(key)

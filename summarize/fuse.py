@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from summarize.chunk import chunk_story, pack_sentences
 from summarize.engines.base import Summarizer
 from summarize.models import Article, Sentence, Source, Story, StorySummary, SummarySentence
-from summarize.sentences import sentence_key, split_sentences
+from summarize.sentences import sentence_key, sentence_tokens, split_sentences, word_count
 
 REDUNDANCY_THRESHOLD = 0.6  # word-set Jaccard above which a later sentence repeats an earlier one
 SUPPORT_THRESHOLD = 0.25  # TF-IDF cosine above which an article sentence supports a summary sentence
@@ -219,7 +219,7 @@ def _distinct_sentences(sentences) -> list[str]:
     kept: list[str] = []
     kept_words: list[tuple[set[str], int]] = []
     for sentence in sentences:
-        words = set(sentence_key(sentence).split())
+        words = set(sentence_tokens(sentence))
         size = len(words)
         if size and not any(_jaccard_above(words, size, other, other_size) for other, other_size in kept_words):
             kept.append(sentence)
@@ -280,7 +280,7 @@ def _within_budget(sentences: list[str], max_words: int) -> tuple[list[str], int
     kept: list[str] = []
     total = 0
     for sentence in sentences:
-        words = len(sentence.split())
+        words = word_count(sentence)
         if kept and total + words > max_words:
             break
         kept.append(sentence)

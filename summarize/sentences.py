@@ -18,13 +18,15 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # For ASCII text: letters and digits lowered, anything else a space. (bytes.translate
 # wants 256 entries; only ASCII text is ever translated.)
 _ASCII_KEY_TABLE = bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(128)) + bytes(128)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 # A line with no sentence-ending mark before its last character is one
 # sentence: no need to ask blingfire (whose per-call overhead dominates on
 # one-sentence lines).
 _INNER_SENTENCE_END = re.compile(r"[.!?\u2026]")
 # Splits and keys are remembered (below), bounded in entries and in text
-# length, so memory stays at a few tens of MB however large the run.
+# length, so memory stays at a few tens of MB however large the run (a full
+# key cache, 16,384 news sentences with their words, measured 30 MB).
 _LONGEST_CACHED_TEXT = 20_000  # characters
 _LONGEST_CACHED_SENTENCE = 2_000
 
@@ -98,22 +100,46 @@ def sentence_key(text: str) -> str:
     space: the words of the sentence, space-separated.
     """
     if len(text) > _LONGEST_CACHED_SENTENCE:
-        return _key(text)
-    return _key_cached(text)
+        return _normalise(text)[0]
+    return _normalise_cached(text)[0]
 
 
-def _key(text: str) -> str:
+def sentence_tokens(text: str) -> tuple[str, ...]:
+    """The words of ``sentence_key(text)``: ``tuple(sentence_key(text).split())``."""
+    if len(text) > _LONGEST_CACHED_SENTENCE:
+        return _normalise(text)[1]
+    return _normalise_cached(text)[1]
+
+
+def word_count(text: str) -> int:
+    """``len(text.split())``, the whitespace-separated words, without building them."""
+    # A printable string's only whitespace is U+0020 (every other space
+    # character is in a non-printable category); without double spaces, each
+    # space then separates two words. Most sentences take this path.
+    if text.isprintable() and "  " not in text:
+        return text.count(" ") + 1 - text.startswith(" ") - text.endswith(" ") if text else 0
+    return len(text.split())
+
+
+def _normalise(text: str) -> tuple[str, tuple[str, ...]]:
+    """The key of ``text`` and its words."""
     if text.isascii():  # most news text: a byte translation table is several times faster than the regex
-        return " ".join(text.encode("ascii").translate(_ASCII_KEY_TABLE).decode("ascii").split())
-    return _NON_WORD.sub(" ", text.casefold()).strip()
+        words = text.encode("ascii").translate(_ASCII_KEY_TABLE).decode("ascii").split()
+    elif not any(map(str.isalnum, "".join(_NON_ASCII.findall(text)).casefold())):
+        # Non-ASCII, but only punctuation and spaces (curly quotes, dashes): in
+        # the key they become spaces, as the "?" that ASCII encoding leaves does.
+        words = text.encode("ascii", errors="replace").translate(_ASCII_KEY_TABLE).decode("ascii").split()
+    else:
+        words = _NON_WORD.sub(" ", text.casefold()).split()
+    return " ".join(words), tuple(words)
 
 
 # The pipeline normalises the same sentences at several stages (chunking, the
 # extractive engine, fusion's checks): a bounded memo makes the repeats free.
-_key_cached = lru_cache(maxsize=16384)(_key)
+_normalise_cached = lru_cache(maxsize=16384)(_normalise)
 
 
 def clear_caches() -> None:
     """Forget remembered splits and keys (benchmarks call this between systems)."""
     _split_cached.cache_clear()
-    _key_cached.cache_clear()
+    _normalise_cached.cache_clear()

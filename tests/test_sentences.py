@@ -7,7 +7,7 @@ import re
 import pytest
 
 from summarize import sentences
-from summarize.sentences import clear_caches, sentence_key, split_sentences
+from summarize.sentences import clear_caches, sentence_key, sentence_tokens, split_sentences, word_count
 
 
 def test_sentences_split_at_their_ends_not_at_abbreviations():
@@ -78,9 +78,29 @@ _REFERENCE_KEY = re.compile(r"[\W_]+")
     "数字 123 テスト",
     "",
     "!!!",
+    "He said “no” — twice… soft­hyphen",  # non-ASCII, but only punctuation and spaces
+    "5 K is cold",  # the Kelvin sign folds to an ASCII "k"
+    "aͅb",  # a combining mark that is no letter, yet folds to one (iota)
+    "bad \ud800 half",  # a lone surrogate
 ])
 def test_sentence_key_is_the_casefolded_words_joined_by_single_spaces(text):
     assert sentence_key(text) == _REFERENCE_KEY.sub(" ", text.casefold()).strip()
+    assert sentence_tokens(text) == tuple(sentence_key(text).split())
+
+
+def test_key_and_word_count_match_their_references_on_every_code_point_of_the_bmp():
+    for code in [*range(0x80, 0x10000), *range(0x10000, 0x110000, 97)]:  # and a sample of the rest
+        text = f"Word{chr(code)}word {chr(code)}"
+        assert sentences._normalise(text)[0] == _REFERENCE_KEY.sub(" ", text.casefold()).strip(), hex(code)
+        assert word_count(text) == len(text.split()), hex(code)
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "one", " one", "one ", "  two  words ", "two words", "tab\tand\nnewline",
+    "no\u00a0break", "ideographic\u3000space", "line\u2028separator", "x\x1cy", "\x85", "a  b",
+])
+def test_word_count_counts_like_str_split(text):
+    assert word_count(text) == len(text.split())
 
 
 def test_sentences_differing_only_in_case_and_punctuation_share_a_key():

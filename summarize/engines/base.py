@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from summarize.models import Chunk, Sentence
-from summarize.sentences import split_sentences
+from summarize.sentences import split_sentences, word_count
 
 
 class EngineError(RuntimeError):
@@ -34,8 +34,8 @@ class Summarizer(ABC):
     max_input_tokens: int | None = None
 
     def count_tokens(self, text: str) -> int:
-        """Length of ``text`` in the units ``max_input_tokens`` is counted in."""
-        return len(text.split())
+        """Length of ``text`` in the units ``max_input_tokens`` is counted in (here: whitespace-separated words)."""
+        return word_count(text)
 
     @abstractmethod
     def summarize(self, chunks: Sequence[Chunk], max_words: int) -> list[str]:

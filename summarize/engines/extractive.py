@@ -57,7 +57,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from summarize.engines.base import SentenceSelector
 from summarize.models import Chunk
-from summarize.sentences import sentence_key
+from summarize.sentences import sentence_key, sentence_tokens, word_count
 
 MIN_WORDS = 6  # shorter candidates are headings, captions or splitter debris
 LENGTH_EXPONENT = 0.5  # gain / words ** this
@@ -175,12 +175,12 @@ class ExtractiveSummarizer(SentenceSelector):
             return None
         texts = [text for text, _, _, _ in kept]
         positions = [position for _, _, _, position in kept]
-        words = [len(text.split()) for text in texts]
+        words = list(map(word_count, texts))
         eligible = [n >= MIN_WORDS and t.rstrip(_CLOSERS)[-1:] in (".", "!", "?") for t, n in zip(texts, words)]
         if not any(eligible):
             eligible = [True] * len(texts)
         dangling = [_DANGLING.match(text) is not None for text in texts]
-        token_lists = [key.split() for _, key, _, _ in kept]
+        token_lists = list(map(sentence_tokens, texts))
         index = {(article, position): i for i, (_, _, article, position) in enumerate(kept)}
         successor = [index.get((article, position + 1), -1) for _, _, article, position in kept]
 

@@ -33,6 +33,7 @@ from sumy.utils import get_stop_words
 
 from summarize.engines.base import SentenceSelector
 from summarize.models import Chunk
+from summarize.sentences import word_count
 
 # sumy.nlp.tokenizers.Tokenizer keeps only tokens matching this pattern.
 _WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$", re.UNICODE)
@@ -46,10 +47,6 @@ class _WordTokenizer:
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         return tuple(w for w in self._tokenizer.tokenize(sentence) if _WORD.match(w))
-
-
-def _words(text: str) -> int:
-    return len(text.split())
 
 
 class LexRankSummarizer(SentenceSelector):
@@ -82,7 +79,7 @@ class LexRankSummarizer(SentenceSelector):
         def within_budget(ranked):  # sumy's ItemsCount protocol: ranked infos -> kept infos
             kept, used = [], 0
             for info in ranked:
-                n = _words(str(info.sentence))
+                n = word_count(str(info.sentence))
                 if used + n <= max_words:
                     kept.append(info)
                     used += n

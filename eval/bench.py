@@ -5,7 +5,8 @@ For each system the run writes, in the output folder:
 - ``predictions-<system>.jsonl``: ``{"id", "summary"}`` per example, appended as
   each example finishes, so anyone can re-score the outputs and an interrupted
   run resumes where it stopped (finished examples are not redone);
-- ``timings-<system>.jsonl``: seconds and peak memory per example;
+- ``timings-<system>.jsonl``: seconds and peak memory per example (with
+  ``timing_runs`` > 1, the fastest of that many runs, and ``runs``);
 
 and for all systems ``results.json`` (settings, conventions, every metric,
 each summary's unsupported entities), ``results.csv``, ``results.md`` (the
@@ -17,6 +18,15 @@ Scores per system: ROUGE-1/2/L/Lsum with bootstrap CIs (``eval.rouge``),
 entity precision-source against the example's documents (``eval.factual``),
 seconds per example (documents in, summary out; model loading reported
 separately), words per summary and peak memory (``eval.resources``).
+
+Timing a system that takes a millisecond an example once is at the mercy of
+whatever else the machine does in that moment: a shared machine swings such a
+run by a factor of two. ``timing_runs`` N > 1 times every example N times,
+each run with a freshly built system and cleared sentence caches (so no run
+meets an example it has seen), and keeps each example's fastest time, as
+``timeit`` does. After the first run the systems take turns, one run each,
+so that a busy spell falls on all of them alike. The predictions are the
+first run's.
 """
 
 from __future__ import annotations
@@ -50,6 +60,7 @@ class BenchSettings:
     seed: int = 0
     resamples: int = 1000
     entity_backend: str = "rules"
+    timing_runs: int = 1
 
     def data_identity(self) -> dict:
         return {
@@ -224,6 +235,81 @@ def run_system(
     return done, timings, resumed
 
 
+@dataclass
+class _Finished:
+    """A system whose predictions are complete: what scoring and further timing runs need."""
+
+    spec: str
+    predictions: dict[str, str]
+    timings: list[dict]
+    resumed: int
+
+
+def _time_once_more(
+    spec: str,
+    examples: Sequence[Example],
+    timings: Sequence[dict],
+    run: int,
+    settings: BenchSettings,
+    options: SystemOptions,
+    progress: Progress,
+) -> list[dict]:
+    """Timing run number ``run`` of ``spec``: a freshly built system, cleared caches.
+
+    Times the examples whose rows have fewer than ``run`` runs (rows of a
+    resumed session may have more) and returns the timing rows with
+    ``seconds`` the fastest run so far and ``runs`` counted up.
+    """
+    rows = [dict(row) for row in timings]
+    todo = {row["id"]: row for row in rows if row.get("runs", 1) < run}
+    if not todo:
+        return rows
+    label = f"{spec} (timing run {run} of {settings.timing_runs})"
+    progress.start(label, len(todo), 0)
+    clear_caches()
+    system = build_system(spec, options)
+    for example in examples:
+        row = todo.get(example.id)
+        if row is None:
+            continue
+        t0 = time.perf_counter()
+        system.summarize(example.documents, settings.words)
+        row["seconds"] = min(float(row["seconds"]), time.perf_counter() - t0)
+        row["runs"] = row.get("runs", 1) + 1
+        progress.advance(label)
+    progress.finish(label)
+    return rows
+
+
+def _timing_runs(
+    finished: list[_Finished],
+    examples: Sequence[Example],
+    settings: BenchSettings,
+    out: Path,
+    options: SystemOptions,
+    progress: Progress,
+    errors: list[str],
+) -> None:
+    """Runs 2 to ``settings.timing_runs`` of every finished system, rewriting its timings file after each.
+
+    The systems take turns within each run, in a rotating order, so that a
+    busy spell on the machine falls on all of them alike rather than on all of
+    one system's runs. A system failing here keeps the timings it has.
+    """
+    active = list(finished)
+    for run in range(2, settings.timing_runs + 1):
+        shift = run % len(active) if active else 0
+        for entry in active[shift:] + active[:shift]:
+            try:
+                entry.timings = _time_once_more(entry.spec, examples, entry.timings, run, settings, options, progress)
+            except Exception as exc:  # noqa: BLE001 - as in run_bench: one system must not end the benchmark
+                progress.finish(f"{entry.spec} (timing run {run} of {settings.timing_runs})")
+                errors.append(f"system {entry.spec!r} failed in timing run {run}: {_first_line(exc)} (its seconds are from fewer runs)")
+                active.remove(entry)
+                continue
+            io.rewrite_jsonl(_timings_path(out, system_slug(entry.spec)), entry.timings)
+
+
 def score_system(
     spec: str,
     examples: Sequence[Example],
@@ -288,29 +374,35 @@ def run_bench(
     io.write_json(out / "run.json", state)
 
     report = BenchReport(settings=_settings_dict(settings, len(examples), command))
+    finished: list[_Finished] = []
     for spec in specs:
-        slug = system_slug(spec)
         try:
-            predictions, timings, resumed = run_system(spec, examples, settings, out, options, progress, state)
+            finished.append(_Finished(spec, *run_system(spec, examples, settings, out, options, progress, state)))
         except SystemError_ as exc:
             progress.finish(spec)
             report.errors.append(str(exc))
-            continue
         except Exception as exc:  # noqa: BLE001 - a model failing mid-run must not end the whole benchmark
             progress.finish(spec)
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            report.errors.append(f"system {spec!r} failed: {reason} (finished examples are kept; rerun to resume)")
-            continue
-        info = state["systems"].get(slug, {})
+            report.errors.append(f"system {spec!r} failed: {_first_line(exc)} (finished examples are kept; rerun to resume)")
+    if settings.timing_runs > 1:
+        _timing_runs(finished, examples, settings, out, options, progress, report.errors)
+    for entry in finished:
+        info = state["systems"].get(system_slug(entry.spec), {})
         report.systems.append(
             score_system(
-                spec, examples, predictions, timings, settings,
-                description=info.get("description"), load_seconds=info.get("load_seconds"), resumed=resumed,
+                entry.spec, examples, entry.predictions, entry.timings, settings,
+                description=info.get("description"), load_seconds=info.get("load_seconds"), resumed=entry.resumed,
             )
         )
     if report.systems:
         report.files = write_results(report, out)
     return report
+
+
+def _first_line(exc: Exception) -> str:
+    """An exception's message, first line only (a report line must stay one line)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _settings_dict(settings: BenchSettings, n: int, command: str | None) -> dict:
@@ -324,7 +416,8 @@ def _settings_dict(settings: BenchSettings, n: int, command: str | None) -> dict
         "rouge": "rouge-score, Porter stemming, ROUGE-Lsum on offline-split sentences joined by newlines",
         "multi_reference": "ROUGE is the mean over an example's references",
         "entity_metric": "precision-source (Nan et al. 2021), lenient matching against the example's documents",
-        "seconds": "wall time per example from documents to summary; model loading in load_seconds",
+        "seconds": "wall time per example from documents to summary, the fastest of timing_runs runs; model loading in load_seconds",
+        "timing_runs": settings.timing_runs,
         "peak_memory": peak_memory_scope(),
         "command": command,
     }

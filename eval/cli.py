@@ -165,6 +165,7 @@ def bench_command(
     seed: SeedOpt = 0,
     resamples: ResamplesOpt = 1000,
     entities: EntitiesOpt = "rules",
+    timing_runs: Annotated[int, typer.Option("--timing-runs", min=1, max=100, help="Time each example this many times, each run with a freshly built system, and keep the fastest: steadier seconds for fast systems on a busy machine. Predictions come from the first run.")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Benchmark summarisation systems on a dataset: ROUGE with CIs, entity precision, speed, memory.
@@ -183,7 +184,7 @@ def bench_command(
     settings = BenchSettings(
         dataset=dataset, split=split, id_prefix=id_prefix, limit=limit, words=words,
         columns=Columns(id=id_column, documents=documents_column, references=references_column),
-        seed=seed, resamples=resamples, entity_backend=entities,
+        seed=seed, resamples=resamples, entity_backend=entities, timing_runs=timing_runs,
     )
     try:
         for spec in system:
@@ -199,6 +200,7 @@ def bench_command(
         *[("--system", s) for s in system], ("--words", words), ("--out", out),
         ("--id-column", id_column), ("--documents-column", documents_column), ("--references-column", references_column),
         ("--seed", seed if seed != 0 else None), ("--entities", entities if entities != "rules" else None),
+        ("--timing-runs", timing_runs if timing_runs != 1 else None),
     )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:

@@ -1,5 +1,6 @@
 import csv
 import json
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -110,6 +111,53 @@ def test_interrupted_run_resumes_without_redoing_examples(tmp_path, counting):
     assert [s.resumed_examples for s in report.systems] == [2, 3]
     ids = [json.loads(l)["id"] for l in (tmp_path / "predictions-counting.jsonl").read_text().splitlines()]
     assert ids == ["c1", "c2", "c3"]
+
+
+class SlowFirstBuildSystem(CountingSystem):
+    """Lead that takes 50 ms an example in the first build only (a busy moment on the machine)."""
+
+    builds = 0
+
+    def __init__(self, spec):
+        super().__init__(spec)
+        SlowFirstBuildSystem.builds += 1
+        self.slow = SlowFirstBuildSystem.builds == 1
+
+    def summarize(self, documents, max_words):
+        if self.slow:
+            time.sleep(0.05)
+        return super().summarize(documents, max_words)
+
+
+def test_timing_runs_keep_each_examples_fastest_run_of_fresh_systems(tmp_path, monkeypatch, counting):
+    monkeypatch.setitem(systems.SYSTEMS, "slow-first", lambda spec, arg, options: SlowFirstBuildSystem(spec))
+    SlowFirstBuildSystem.builds = 0
+    settings = BenchSettings(dataset="fixture", words=30, resamples=100, timing_runs=3)
+    report = run_bench(settings, ["slow-first"], EXAMPLES, tmp_path)
+    assert report.errors == []
+    assert SlowFirstBuildSystem.builds == 3 and counting.calls == 9  # every example, once per fresh system
+    timings = [json.loads(l) for l in (tmp_path / "timings-slow-first.jsonl").read_text().splitlines()]
+    assert [t["runs"] for t in timings] == [3, 3, 3]
+    assert all(t["seconds"] < 0.05 for t in timings)  # the slow first run is not what is reported
+    assert report.systems[0].seconds_per_example < 0.05
+    lead = run_bench(BenchSettings(dataset="fixture", words=30, resamples=100), ["lead"], EXAMPLES, tmp_path / "lead")
+    assert report.systems[0].rouge.to_dict() == lead.systems[0].rouge.to_dict()  # predictions: the first run's
+    assert json.loads((tmp_path / "results.json").read_text())["settings"]["timing_runs"] == 3
+    # resuming: examples timed often enough are not timed again; asking for more runs adds only those
+    run_bench(settings, ["slow-first"], EXAMPLES, tmp_path)
+    assert SlowFirstBuildSystem.builds == 3
+    run_bench(BenchSettings(dataset="fixture", words=30, resamples=100, timing_runs=4), ["slow-first"], EXAMPLES, tmp_path)
+    assert SlowFirstBuildSystem.builds == 4 and counting.calls == 12
+    assert [json.loads(l)["runs"] for l in (tmp_path / "timings-slow-first.jsonl").read_text().splitlines()] == [4, 4, 4]
+
+
+def test_a_system_failing_in_a_timing_run_keeps_its_first_run(tmp_path, counting):
+    counting.fail_at = 5  # the second example of the second run
+    report = run_bench(BenchSettings(dataset="fixture", words=30, resamples=100, timing_runs=2), ["counting", "lead"], EXAMPLES, tmp_path)
+    assert len(report.errors) == 1 and "'counting' failed in timing run 2: simulated crash" in report.errors[0]
+    assert [s.spec for s in report.systems] == ["counting", "lead"]  # still scored, with its first run's seconds
+    assert [json.loads(l).get("runs", 1) for l in (tmp_path / "timings-counting.jsonl").read_text().splitlines()] == [1, 1, 1]
+    assert [json.loads(l)["runs"] for l in (tmp_path / "timings-lead.jsonl").read_text().splitlines()] == [2, 2, 2]
 
 
 def test_resuming_with_other_settings_is_refused(tmp_path):
@@ -224,3 +272,17 @@ def test_bench_command_errors(tmp_path):
     assert result.exit_code == 1
     assert "system 'abstractive:" in result.stderr
     assert (out / "predictions-lead.jsonl").exists() and (out / "results.json").exists()
+
+
+def test_bench_command_timing_runs(tmp_path):
+    data = write_dataset(tmp_path / "data.jsonl")
+    out = tmp_path / "out"
+    args = ["bench", "--dataset", str(data), "--system", "extractive", "--words", "30", "--out", str(out),
+            "--cache-dir", str(tmp_path / "cache"), "--resamples", "100", "--quiet"]
+    result = runner.invoke(app, args + ["--timing-runs", "2"])
+    assert result.exit_code == 0, result.output
+    settings = json.loads((out / "results.json").read_text())["settings"]
+    assert settings["timing_runs"] == 2 and settings["command"].endswith("--timing-runs 2")
+    assert [json.loads(l)["runs"] for l in (out / "timings-extractive.jsonl").read_text().splitlines()] == [2, 2, 2]
+    result = runner.invoke(app, args + ["--timing-runs", "0"])
+    assert result.exit_code == 2 and "--timing-runs" in result.stderr

@@ -1,4 +1,4 @@
-"""Sentence splitting that needs no downloads, and the normalised form sentences compare by.
+"""Sentence splitting that needs no downloads, the normalised form sentences compare by, word counts.
 
 blingfire (a compiled, rule-based tokenizer) splits abbreviations, quotes and
 ellipses correctly and is fast enough for tens of thousands of sentences per

@@ -264,7 +264,7 @@ def _time_once_more(
     todo = {row["id"]: row for row in rows if row.get("runs", 1) < run}
     if not todo:
         return rows
-    label = f"{spec} (timing run {run} of {settings.timing_runs})"
+    label = _timing_label(spec, run, settings)
     progress.start(label, len(todo), 0)
     clear_caches()
     system = build_system(spec, options)
@@ -279,6 +279,11 @@ def _time_once_more(
         progress.advance(label)
     progress.finish(label)
     return rows
+
+
+def _timing_label(spec: str, run: int, settings: BenchSettings) -> str:
+    """The progress bar's name for one timing run of a system."""
+    return f"{spec} (timing run {run} of {settings.timing_runs})"
 
 
 def _timing_runs(
@@ -303,7 +308,7 @@ def _timing_runs(
             try:
                 entry.timings = _time_once_more(entry.spec, examples, entry.timings, run, settings, options, progress)
             except Exception as exc:  # noqa: BLE001 - as in run_bench: one system must not end the benchmark
-                progress.finish(f"{entry.spec} (timing run {run} of {settings.timing_runs})")
+                progress.finish(_timing_label(entry.spec, run, settings))
                 errors.append(f"system {entry.spec!r} failed in timing run {run}: {_first_line(exc)} (its seconds are from fewer runs)")
                 active.remove(entry)
                 continue

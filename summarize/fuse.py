@@ -265,7 +265,8 @@ def drop_dangling_references(sentences: list[str], articles: Sequence[Article]) 
             key = sentence_key(sentence)
             if key in predecessor:
                 before = predecessor[key]
-                if not kept or before is None or not (before == sentence_key(kept[-1]) or before.endswith(sentence_key(kept[-1]))):
+                previous = sentence_key(kept[-1]) if kept else None
+                if previous is None or before is None or not (before == previous or before.endswith(previous)):
                     continue
             elif not kept:
                 continue

@@ -99,16 +99,12 @@ def sentence_key(text: str) -> str:
     Case-folded, runs of anything but letters and digits turned into one
     space: the words of the sentence, space-separated.
     """
-    if len(text) > _LONGEST_CACHED_SENTENCE:
-        return _normalise(text)[0]
-    return _normalise_cached(text)[0]
+    return _normalised(text)[0]
 
 
 def sentence_tokens(text: str) -> tuple[str, ...]:
     """The words of ``sentence_key(text)``: ``tuple(sentence_key(text).split())``."""
-    if len(text) > _LONGEST_CACHED_SENTENCE:
-        return _normalise(text)[1]
-    return _normalise_cached(text)[1]
+    return _normalised(text)[1]
 
 
 def word_count(text: str) -> int:
@@ -137,6 +133,11 @@ def _normalise(text: str) -> tuple[str, tuple[str, ...]]:
 # The pipeline normalises the same sentences at several stages (chunking, the
 # extractive engine, fusion's checks): a bounded memo makes the repeats free.
 _normalise_cached = lru_cache(maxsize=16384)(_normalise)
+
+
+def _normalised(text: str) -> tuple[str, tuple[str, ...]]:
+    """``_normalise(text)``, remembered unless the text is too long to keep."""
+    return _normalise(text) if len(text) > _LONGEST_CACHED_SENTENCE else _normalise_cached(text)
 
 
 def clear_caches() -> None:

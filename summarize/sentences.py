@@ -3,7 +3,9 @@
 blingfire (a compiled, rule-based tokenizer) splits abbreviations, quotes and
 ellipses correctly and is fast enough for tens of thousands of sentences per
 second; NLTK's punkt would need data that cannot be fetched offline.
-Paragraph breaks always end a sentence.
+Paragraph breaks always end a sentence. A text that stops mid-sentence (a
+truncated feed item or dataset article) ends in its own unfinished unit, apart
+from the complete sentences before it.
 """
 
 from __future__ import annotations
@@ -29,13 +31,29 @@ _INNER_SENTENCE_END = re.compile(r"[.!?\u2026]")
 # key cache, 16,384 news sentences with their words, measured 30 MB).
 _LONGEST_CACHED_TEXT = 20_000  # characters
 _LONGEST_CACHED_SENTENCE = 2_000
+# What may follow a sentence's final mark: closing quotes and brackets, spaces.
+_CLOSERS = "\"'”’)] \t\n"
+# A sentence end inside a unit: the mark, closing quotes or brackets, a space.
+_INNER_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
+# Words whose full stop ends no sentence ("Dr. Fellows", "Lt. Cmdr. Wallace",
+# "Whittier, Calif., Dec. 17"); state abbreviations that are also words ("Ill.",
+# "Mass.") are left out. Single letters and dotted forms ("u.s.", "a.m.") are
+# recognised by shape. Written out here since blingfire does not expose its
+# own list, and NLTK punkt's is a download.
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof rev st mt ft gov sen rep gen lt col maj capt cmdr sgt cpl adm pres supt "
+    "jr sr inc co corp ltd bros no nos vs etc approx dept univ ave blvd rd "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "ala ariz calif colo conn fla ind kan ky md mich minn mont neb nev okla tenn tex wis wyo".split()
+)
 
 
 def split_sentences(text: str) -> list[str]:
     """Split ``text`` into sentences, stripped and non-empty, in order.
 
     Line breaks are treated as hard boundaries (articles put one paragraph a
-    line); within a line blingfire decides.
+    line); within a line blingfire decides. When the text stops mid-sentence,
+    its last item is the unfinished end alone (see ``_cut_unfinished_end``).
     """
     if len(text) > _LONGEST_CACHED_TEXT:
         return list(_split(text))
@@ -59,7 +77,51 @@ def _split(text: str) -> tuple[str, ...]:
             sentence = sentence.strip()
             if sentence:
                 sentences.append(sentence)
+    if sentences and not ends_sentence(sentences[-1]):
+        sentences[-1:] = _cut_unfinished_end(sentences[-1])
     return tuple(sentences)
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether ``text`` ends like a sentence: ".", "!" or "?", possibly inside
+    quotes or brackets. An ellipsis does not: feeds mark a cut-off text with one."""
+    return text.rstrip(_CLOSERS)[-1:] in (".", "!", "?")
+
+
+def _cut_unfinished_end(unit: str) -> list[str]:
+    """A text's last unit, which ends no sentence, as its complete part and its unfinished end.
+
+    blingfire joins a sentence to the next when that one opens with a
+    lower-case word, a digit or a quote, so in lower-cased text (Multi-News)
+    or after a quote a cut-off text's last unit often holds whole sentences
+    too, which would then pass for one fragment. The cut is at the last
+    sentence end that follows no abbreviation; a closing quote standing after
+    it stays with the complete part when that part leaves a quote open. A unit
+    without such an end is returned whole.
+    """
+    for end in reversed(list(_INNER_END.finditer(unit))):
+        head, tail = unit[: end.end()].rstrip(), unit[end.end():]
+        if _ends_with_abbreviation(head):
+            continue
+        if tail[:1] in ('"', "”") and tail[1:2].isspace() and _leaves_quote_open(head):
+            head, tail = head + " " + tail[0], tail[1:]  # the quote closes the complete part
+        tail = tail.strip()
+        return [head, tail] if tail else [head]
+    return [unit]
+
+
+def _leaves_quote_open(text: str) -> bool:
+    """Whether ``text`` opens a quotation it does not close (straight or curly quotes)."""
+    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+
+
+def _ends_with_abbreviation(text: str) -> bool:
+    """Whether the full stop ending ``text`` (before closers) belongs to an abbreviation."""
+    last = text.rstrip(_CLOSERS).rsplit(None, 1)[-1]
+    if not last.endswith("."):
+        return False
+    word = last[:-1].lstrip("\"'“‘([").casefold()
+    return len(word) <= 1 or "." in word or word in _ABBREVIATIONS
 
 
 def _blingfire_sentences(paragraph: str) -> str:

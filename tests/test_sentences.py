@@ -61,6 +61,32 @@ def test_the_blingfire_call_splits_as_blingfire_does(text):
     assert sentences._blingfire_sentences(text) == sentences.blingfire.text_to_sentences(text)
 
 
+@pytest.mark.parametrize("text, expected", [
+    # lower-cased text: blingfire keeps a sentence joined to the next when that
+    # one opens in lower case, so a cut-off text's last unit held whole sentences
+    ('the talks ended on monday. "it was time, " he said. the party will',
+     ['the talks ended on monday. "it was time, " he said.', "the party will"]),
+    # abbreviations, named or dotted, are no sentence ends
+    ("officials met on monday. they spoke with gov. smith and lt. cmdr. jones about the",
+     ["officials met on monday.", "they spoke with gov. smith and lt. cmdr. jones about the"]),
+    ("Officials met in Washington, D.C. the", ["Officials met in Washington, D.C. the"]),
+    # a quote left open by the complete part is closed by the quote after it
+    ('still, he warned me, "you don\'t want to be bumping that. " as we drove out',
+     ['still, he warned me, "you don\'t want to be bumping that. "', "as we drove out"]),
+    # an ellipsis marks a cut, not an end
+    ('Ministers met on Monday. "the talks will go on…', ["Ministers met on Monday.", '"the talks will go on…']),
+])
+def test_a_text_cut_off_mid_sentence_ends_in_its_unfinished_part(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_only_the_last_unit_of_a_text_is_cut():
+    complete = "the vote passed on monday. it was close. turnout was low."
+    assert split_sentences(complete) == [complete]  # blingfire's one unit, ending a sentence: left alone
+    assert split_sentences("the vote passed. it was close\n\nthe count went on. results were") == [
+        "the vote passed. it was close", "the count went on.", "results were"]
+
+
 def test_a_lone_surrogate_does_not_stop_the_split():
     assert split_sentences("First one. Bad \ud800 here. Third one.") == ["First one.", "Bad ? here.", "Third one."]
 

@@ -8,7 +8,8 @@ chunk. For each chunk:
 1. **Candidates.** Exact repeats are merged (first occurrence kept). A wire
    dateline opening an article (``LONDON (AP) _``, ``Paris ( ap ) —``) is
    dropped. Fragments are set aside: fewer than ``MIN_WORDS`` words, or no
-   sentence-final punctuation (the cut-off end of a truncated article, a
+   sentence-final punctuation (the cut-off end of a truncated article, which
+   the splitter gives apart from the complete sentences before it; a
    caption). If nothing is left, every sentence is a candidate.
 2. **Concepts and centrality.** A sentence's concepts are its word bigrams
    (lowercased, plurals folded by Harman's S-stemmer, bigrams of two stop
@@ -57,7 +58,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from summarize.engines.base import SentenceSelector
 from summarize.models import Chunk
-from summarize.sentences import sentence_key, sentence_tokens, word_count
+from summarize.sentences import ends_sentence, sentence_key, sentence_tokens, word_count
 
 MIN_WORDS = 6  # shorter candidates are headings, captions or splitter debris
 LENGTH_EXPONENT = 0.5  # gain / words ** this
@@ -79,8 +80,6 @@ _DATELINE = re.compile(
     r"|[A-Z][a-z'\-]+\s+(?=(?:_|--|—|–)\s+[a-z])(?:_|--|—|–)"
     r")\s+"
 )
-# Ends like a sentence: terminal punctuation, possibly inside quotes or brackets.
-_CLOSERS = "\"'”’)] \t\n"
 # Openers that point back to something said before (a superset of the words
 # summarize.fuse checks, so the pipeline never has to drop what we choose).
 _DANGLING = re.compile(
@@ -176,7 +175,7 @@ class ExtractiveSummarizer(SentenceSelector):
         texts = [text for text, _, _, _ in kept]
         positions = [position for _, _, _, position in kept]
         words = list(map(word_count, texts))
-        eligible = [n >= MIN_WORDS and t.rstrip(_CLOSERS)[-1:] in (".", "!", "?") for t, n in zip(texts, words)]
+        eligible = [n >= MIN_WORDS and ends_sentence(t) for t, n in zip(texts, words)]
         if not any(eligible):
             eligible = [True] * len(texts)
         dangling = [_DANGLING.match(text) is not None for text in texts]

@@ -46,6 +46,7 @@ _ABBREVIATIONS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec "
     "ala ariz calif colo conn fla ind kan ky md mich minn mont neb nev okla tenn tex wis wyo".split()
 )
+_LONGEST_ABBREVIATION = 32  # characters before the full stop worth looking at ("u.s.a." and the like)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -100,9 +101,11 @@ def _cut_unfinished_end(unit: str) -> list[str]:
     without such an end is returned whole.
     """
     for end in reversed(list(_INNER_END.finditer(unit))):
-        head, tail = unit[: end.end()].rstrip(), unit[end.end():]
-        if _ends_with_abbreviation(head):
+        # only the word before the mark decides, so look at a short window
+        # (slicing the whole head for every end would be quadratic)
+        if _ends_with_abbreviation(unit[max(0, end.start() - _LONGEST_ABBREVIATION) : end.start() + 1]):
             continue
+        head, tail = unit[: end.end()].rstrip(), unit[end.end():]
         if tail[:1] in ('"', "”") and tail[1:2].isspace() and _leaves_quote_open(head):
             head, tail = head + " " + tail[0], tail[1:]  # the quote closes the complete part
         tail = tail.strip()
@@ -116,8 +119,8 @@ def _leaves_quote_open(text: str) -> bool:
 
 
 def _ends_with_abbreviation(text: str) -> bool:
-    """Whether the full stop ending ``text`` (before closers) belongs to an abbreviation."""
-    last = text.rstrip(_CLOSERS).rsplit(None, 1)[-1]
+    """Whether the full stop ending ``text`` belongs to an abbreviation."""
+    last = text.rsplit(None, 1)[-1]
     if not last.endswith("."):
         return False
     word = last[:-1].lstrip("\"'“‘([").casefold()

@@ -48,6 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from eval.report import markdown_table  # noqa: E402
+from eval.rouge import prepare as prepare_for_lsum  # noqa: E402
 from eval.systems import round_robin_lead  # noqa: E402
 from summarize.engines.base import Summarizer  # noqa: E402
 from summarize.engines.extractive import ExtractiveSummarizer  # noqa: E402
@@ -158,18 +159,13 @@ class TimedEngine(Summarizer):
             self.seconds += time.perf_counter() - start
 
 
-def for_lsum(text: str) -> str:
-    """One sentence a line, as ROUGE-Lsum expects."""
-    return "\n".join(split_sentences(text))
-
-
 def score(summaries: Sequence[str], clusters: Sequence[Cluster]) -> tuple[float, float, float]:
     """Mean ROUGE-1/2/Lsum F1 x100: mean over each cluster's references, then over clusters."""
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
     per_cluster = {"rouge1": [], "rouge2": [], "rougeLsum": []}
     for summary, cluster in zip(summaries, clusters, strict=True):
-        prediction = for_lsum(summary)
-        scores = [scorer.score(for_lsum(ref), prediction) for ref in cluster.references]
+        prediction = prepare_for_lsum(summary)
+        scores = [scorer.score(prepare_for_lsum(ref), prediction) for ref in cluster.references]
         for key, values in per_cluster.items():
             values.append(statistics.fmean(s[key].fmeasure for s in scores))
     return tuple(100 * statistics.fmean(per_cluster[k]) for k in ("rouge1", "rouge2", "rougeLsum"))

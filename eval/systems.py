@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from summarize.sentences import split_sentences, word_count
+from summarize.sentences import sentence_key, split_sentences, word_count
 
 
 class SystemError_(RuntimeError):
@@ -60,7 +60,7 @@ def round_robin_lead(per_document: Sequence[Sequence[str]], max_words: int) -> l
     seen: set[str] = set()
     used = 0
     for sentence in order:
-        key = " ".join(re.findall(r"\w+", sentence.lower()))
+        key = sentence_key(sentence)
         n = word_count(sentence)
         if not key or key in seen or used + n > max_words:
             continue

@@ -31,10 +31,11 @@ _INNER_SENTENCE_END = re.compile(r"[.!?\u2026]")
 # key cache, 16,384 news sentences with their words, measured 30 MB).
 _LONGEST_CACHED_TEXT = 20_000  # characters
 _LONGEST_CACHED_SENTENCE = 2_000
-# What may follow a sentence's final mark: closing quotes and brackets, spaces.
-_CLOSERS = "\"'”’)] \t\n"
-# A sentence end inside a unit: the mark, closing quotes or brackets, a space.
-_INNER_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
+# What may follow a sentence's final mark: closing quotes and brackets, then spaces.
+_CLOSING_MARKS = "\"'”’)]"
+_CLOSERS = _CLOSING_MARKS + " \t\n"
+# A sentence end followed by more text: the mark, closing marks, a space.
+_END_BEFORE_SPACE = re.compile(f"[.!?][{re.escape(_CLOSING_MARKS)}]*\\s+")
 # Words whose full stop ends no sentence ("Dr. Fellows", "Lt. Cmdr. Wallace",
 # "Whittier, Calif., Dec. 17"); state abbreviations that are also words ("Ill.",
 # "Mass.") are left out. Single letters and dotted forms ("u.s.", "a.m.") are
@@ -100,7 +101,7 @@ def _cut_unfinished_end(unit: str) -> list[str]:
     it stays with the complete part when that part leaves a quote open. A unit
     without such an end is returned whole.
     """
-    for end in reversed(list(_INNER_END.finditer(unit))):
+    for end in reversed(list(_END_BEFORE_SPACE.finditer(unit))):
         # only the word before the mark decides, so look at a short window
         # (slicing the whole head for every end would be quadratic)
         if _ends_with_abbreviation(unit[max(0, end.start() - _LONGEST_ABBREVIATION) : end.start() + 1]):

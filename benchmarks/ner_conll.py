@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from eval.conll import char_spans_to_tokens, document_text, gold_spans, parse_conll, score_by_label, score_spans  # noqa: E402
-from eval.entities import EntityBackendError, load_extractor  # noqa: E402
+from summarize.facts.entities import EntityBackendError, load_extractor  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "bench" / "ner_conll_dev.txt"
 

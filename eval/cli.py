@@ -66,7 +66,7 @@ def eval_command(
     """
     from eval import io
     from eval.data import DataError, join_eval_rows
-    from eval.entities import EntityBackendError
+    from summarize.facts.entities import EntityBackendError
     from eval.evaluate import evaluate
 
     try:
@@ -178,7 +178,7 @@ def bench_command(
     from eval import io
     from eval.bench import BenchSettings, run_bench
     from eval.data import Columns, DataError, examples_from_rows
-    from eval.entities import EntityBackendError, get_extractor
+    from summarize.facts.entities import EntityBackendError, get_extractor
     from eval.systems import SystemError_, SystemOptions, parse_spec
 
     settings = BenchSettings(

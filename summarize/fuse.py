@@ -158,7 +158,7 @@ def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "rem
     ``unsupported``. In "remove" mode a sentence with any unsupported entity
     is removed; in "flag" mode it is kept and listed in the map.
     """
-    from eval.factual import check_sentences
+    from summarize.facts.support import check_sentences
 
     if not sentences:
         return [], {}, []
@@ -189,7 +189,7 @@ def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "rem
 
 def story_factual_check(summary: str, sources: Sequence[str], removed: list[dict]) -> dict:
     """The story's entity check: precision-source, entities not in the sources, removed sentences."""
-    from eval.factual import check_summary
+    from summarize.facts.support import check_summary
 
     check = check_summary(summary, sources) if summary else None
     return {

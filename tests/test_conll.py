@@ -12,7 +12,7 @@ from eval.conll import (
     score_by_label,
     score_spans,
 )
-from eval.entities import extract_entities
+from summarize.facts.entities import extract_entities
 
 SHARED_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
 

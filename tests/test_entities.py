@@ -1,6 +1,6 @@
 import pytest
 
-from eval.entities import LABELS, EntityBackendError, extract_entities, load_extractor
+from summarize.facts.entities import LABELS, EntityBackendError, extract_entities, load_extractor
 
 
 def pairs(text: str) -> list[tuple[str, str]]:

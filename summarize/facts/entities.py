@@ -2,7 +2,7 @@
 
 Backends, chosen by a spec string:
 
-- ``"rules"`` (default): the built-in rule-based extractor (``eval.ner_rules``);
+- ``"rules"`` (default): the built-in rule-based extractor (``summarize.facts.ner_rules``);
   needs no model and no downloads.
 - ``"spacy:NAME"``: an installed spaCy pipeline with an NER component, by
   package name (``spacy:en_core_web_sm``) or path.
@@ -132,7 +132,7 @@ def load_extractor(spec: str = "rules") -> Extractor:
     """
     kind, _, arg = spec.partition(":")
     if kind == "rules" and not arg:
-        from eval.ner_rules import RuleExtractor
+        from summarize.facts.ner_rules import RuleExtractor
 
         return RuleExtractor()
     if kind == "spacy" and arg:

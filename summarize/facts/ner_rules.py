@@ -22,7 +22,7 @@ How it decides, in order:
    mention takes the type of the longer name it repeats ("Simmons"); other
    multi-word names -> PERSON, single words -> ORG.
 
-The rules are general; the word lists in ``eval.lexicon`` are ordinary English
+The rules are general; the word lists in ``summarize.facts.lexicon`` are ordinary English
 vocabulary, not lists of entities.
 """
 
@@ -34,8 +34,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eval import lexicon as lx
-from eval.entities import Entity
+from summarize.facts import lexicon as lx
+from summarize.facts.entities import Entity
 from summarize.sentences import split_sentences
 
 _TOKEN = re.compile(

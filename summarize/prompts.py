@@ -36,12 +36,13 @@ STAGES = ("summarize", "fuse", "headline")
 STAGE_VARIABLES = ("text", "max_words", "language")
 
 
-def stage_template_paths(directory: str | Path | None = None) -> dict[str, Path]:
+def stage_template_paths(directory: str | Path | None = None, files: dict[str, str | Path] | None = None) -> dict[str, Path]:
     """Where each stage's template is read from.
 
-    A stage's file in ``directory`` wins, then one in ``BRIEFING_PROMPTS_DIR``,
-    then the shipped default in the repository's ``prompts/``; so a folder
-    holding only ``headline.j2`` overrides the headline alone.
+    A file named for a stage in ``files`` wins; then the stage's file in
+    ``directory``, then one in ``BRIEFING_PROMPTS_DIR``, then the shipped
+    default in the repository's ``prompts/``; so a folder holding only
+    ``headline.j2`` overrides the headline alone.
     """
     folders = [Path(directory).expanduser()] if directory else []
     if os.environ.get("BRIEFING_PROMPTS_DIR"):
@@ -49,11 +50,14 @@ def stage_template_paths(directory: str | Path | None = None) -> dict[str, Path]
     folders.append(_SHIPPED_PROMPTS_DIR)
     paths = {}
     for stage in STAGES:
+        if files and files.get(stage):
+            paths[stage] = Path(files[stage]).expanduser()
+            continue
         paths[stage] = next((f / f"{stage}.j2" for f in folders if (f / f"{stage}.j2").is_file()), _SHIPPED_PROMPTS_DIR / f"{stage}.j2")
     return paths
 
 
-def load_stage_templates(directory: str | Path | None = None) -> dict[str, jinja2.Template]:
+def load_stage_templates(directory: str | Path | None = None, files: dict[str, str | Path] | None = None) -> dict[str, jinja2.Template]:
     """The template of each stage (see ``stage_template_paths``), checked.
 
     Templates are Jinja2 with the variables ``text`` (the chunk, the chunk
@@ -66,7 +70,7 @@ def load_stage_templates(directory: str | Path | None = None) -> dict[str, jinja
 
     environment = jinja2.Environment(autoescape=False, keep_trailing_newline=False, undefined=jinja2.StrictUndefined)
     templates = {}
-    for stage, path in stage_template_paths(directory).items():
+    for stage, path in stage_template_paths(directory, files).items():
         try:
             source = path.read_text(encoding="utf-8").strip()
             used = meta.find_undeclared_variables(environment.parse(source))

@@ -176,3 +176,25 @@ def test_language_reaches_the_prompt_and_seq2seq_engines_say_they_cannot(fault_s
     assert "in German" in fault_server.bodies["ok-lang"][0]["messages"][0]["content"]
     briefing = build_briefing(articles, BriefingOptions(engine="extractive", language="de"))
     assert any("cannot translate" in note for note in briefing.notes)
+
+
+def test_digest_engine_section_takes_the_instruction_engine_keys(tmp_path):
+    from digest_support import digest_config
+
+    from summarize.digest.config import load_config
+    from summarize.digest.runner import briefing_options
+
+    engine_section = {"name": "openai", "model": "qwen3:4b", "base_url": "http://localhost:11434/v1",
+                      "context_tokens": 8192, "language": "German", "max_concurrency": 2, "timeout": 300}
+    (tmp_path / "articles").mkdir()
+    config = digest_config(tmp_path, [tmp_path / "articles"], engine=engine_section)
+    options = briefing_options(load_config(config, environ={}))
+    assert (options.engine, options.model, options.base_url) == ("openai", "qwen3:4b", "http://localhost:11434/v1")
+    assert (options.context_tokens, options.language, options.max_concurrency, options.timeout) == (8192, "German", 2, 300)
+
+
+def test_a_prompt_template_file_replaces_the_summarize_stage(fault_server, tmp_path):
+    path = tmp_path / "mine.j2"
+    path.write_text("Sum up in {{ max_words }} words ({{ language }}): {{ text }}")
+    engine(fault_server, "ok-tpl", prompt_template=str(path)).summarize(chunks(1), 25)
+    assert fault_server.bodies["ok-tpl"][0]["messages"][0]["content"].startswith("Sum up in 25 words (English): Russia")

@@ -40,7 +40,7 @@ class ChatSummarizer(InstructionSummarizer):
             limit, at most ``DEFAULT_CONTEXT_CAP``.
         thinking: let models with a thinking switch think (slower; the
             reasoning is stripped from the answer either way).
-        prompts_dir, language, max_words, generation, on_progress: see
+        prompts_dir, prompt_template, language, max_words, generation, on_progress: see
             ``InstructionSummarizer``.
     """
 
@@ -56,14 +56,15 @@ class ChatSummarizer(InstructionSummarizer):
         batch_size: int = 4,
         generation: dict | None = None,
         prompts_dir: str | Path | None = None,
+        prompt_template: str | Path | None = None,
         language: str | None = None,
         max_words: int = BUDGET_WORDS,
         context_tokens: int | None = None,
         thinking: bool = False,
         on_progress: Callable[[int, int], None] | None = None,
     ):
-        super().__init__(prompts_dir=prompts_dir, language=language, max_words=max_words,
-                         generation=generation, on_progress=on_progress)
+        super().__init__(prompts_dir=prompts_dir, prompt_template=prompt_template, language=language,
+                         max_words=max_words, generation=generation, on_progress=on_progress)
         self.model = str(model)
         location, local_only = resolve_model(self.model)
         import torch

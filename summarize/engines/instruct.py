@@ -130,6 +130,8 @@ class InstructionSummarizer(Summarizer):
         prompts_dir: a folder whose ``summarize.j2``, ``fuse.j2`` or
             ``headline.j2`` replace the shipped templates
             (``BRIEFING_PROMPTS_DIR`` too; see ``summarize.prompts``).
+        prompt_template: a file replacing the summarize stage's template
+            (``--prompt-template``, as for the seq2seq engine).
         language: the language to write in (a name or ISO 639 code); None
             writes in the language of each story's sources.
         max_words: the word budget room is reserved for in each call's context.
@@ -144,16 +146,18 @@ class InstructionSummarizer(Summarizer):
         self,
         *,
         prompts_dir: str | Path | None = None,
+        prompt_template: str | Path | None = None,
         language: str | None = None,
         max_words: int = BUDGET_WORDS,
         generation: dict | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
         try:
-            self.prompts = load_stage_templates(prompts_dir)
+            self.prompts = load_stage_templates(prompts_dir, {"summarize": prompt_template} if prompt_template else None)
         except ValueError as exc:
             raise EngineError(str(exc)) from None
         self.prompts_dir = str(prompts_dir) if prompts_dir else None
+        self.prompt_template = str(prompt_template) if prompt_template else None
         self.language = language_name(language) if language else None
         self.generation = dict(generation or {})
         self.budget_words = max(1, int(max_words))
@@ -212,6 +216,7 @@ class InstructionSummarizer(Summarizer):
             "model": self.model,
             "language": self.language or "the sources' language",
             "prompts_dir": self.prompts_dir,
+            "prompt_template": self.prompt_template,
             "max_input_tokens": self.max_input_tokens,
             "generation": dict(self.generation),
         }

@@ -84,7 +84,7 @@ class OpenAISummarizer(InstructionSummarizer):
             ``chat_template_kwargs={"enable_thinking": false}`` is sent, which
             vLLM, llama.cpp, SGLang and ``transformers serve`` apply and other
             servers ignore.
-        prompts_dir, language, max_words, generation, on_progress: see
+        prompts_dir, prompt_template, language, max_words, generation, on_progress: see
             ``InstructionSummarizer``; ``generation`` keys ``max_new_tokens``,
             ``temperature``, ``top_p``, ``seed``, ``stop`` and the penalties
             go into each request.
@@ -106,6 +106,7 @@ class OpenAISummarizer(InstructionSummarizer):
         thinking: bool = False,
         generation: dict | None = None,
         prompts_dir: str | Path | None = None,
+        prompt_template: str | Path | None = None,
         language: str | None = None,
         max_words: int = BUDGET_WORDS,
         on_progress: Callable[[int, int], None] | None = None,
@@ -116,8 +117,8 @@ class OpenAISummarizer(InstructionSummarizer):
             raise EngineError("the openai engine needs --base-url, e.g. http://localhost:11434/v1 for Ollama")
         if max_concurrency < 1 or timeout <= 0 or retries < 0:
             raise EngineError("openai engine: max_concurrency must be at least 1, timeout above 0, retries 0 or more")
-        super().__init__(prompts_dir=prompts_dir, language=language, max_words=max_words,
-                         generation=generation, on_progress=on_progress)
+        super().__init__(prompts_dir=prompts_dir, prompt_template=prompt_template, language=language,
+                         max_words=max_words, generation=generation, on_progress=on_progress)
         self.model = str(model)
         self.base_url = base_url.rstrip("/")
         self.api_key_env = api_key_env or DEFAULT_API_KEY_ENV

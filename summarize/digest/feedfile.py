@@ -1,8 +1,11 @@
 """The digest as a feed file (Atom or RSS 2.0), written with ``feedgen``: any feed reader follows the briefing.
 
 ``feed_entries`` (pure) turns a digest's stories into entries, one per story,
-each with an id that is fixed by the digest and the story's articles (a
-``urn:uuid``), so rewriting the feed never makes a reader show an entry twice.
+each with an id fixed by the story's articles (a ``urn:uuid`` of the story
+key): rewriting the feed never makes a reader show an entry twice, and a story
+that a later digest repeats unchanged (same articles, a window that overlaps)
+keeps its entry instead of appearing again. A story with new articles is a new
+entry; story continuity can later key entries by its stable story id.
 ``write_feed`` renders the newest entries (at most ``max_entries``, the rest
 drop off the end) and replaces the file atomically, so a reader polling it sees
 the old feed or the new one, never half of one.
@@ -28,9 +31,9 @@ from summarize.models import Briefing
 GENERATOR = "briefing digest"
 
 
-def entry_id(digest_id: str, story_key: str) -> str:
-    """The stable id of a story's entry: the same digest and articles give the same id."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"briefing-digest:{digest_id}:{story_key}").urn
+def entry_id(story_key: str) -> str:
+    """The stable id of a story's entry: the same articles give the same id."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"briefing-story:{story_key}").urn
 
 
 def feed_entries(briefing: Briefing, digest_id: str, created: dt.datetime, story_keys: Sequence[str]) -> list[dict]:
@@ -49,7 +52,7 @@ def feed_entries(briefing: Briefing, digest_id: str, created: dt.datetime, story
         html = f"<p>{escape(story.summary)}</p>" + (f"<p>Sources:</p><ul>{items}</ul>" if items else "")
         entries.append(
             {
-                "id": entry_id(digest_id, key),
+                "id": entry_id(key),
                 "digest_id": digest_id,
                 "position": position + 1,
                 "title": story.headline,
@@ -82,17 +85,20 @@ def render_feed(entries: Sequence[dict], config: FeedConfig, updated: dt.datetim
         entry.title(item["title"])
         entry.published(published)
         entry.updated(published)
-        entry.content(item["html"], type="CDATA" if config.format == "rss" else "html")
-        entry.description(item["text"])
+        # Atom: the HTML as content and the plain summary; RSS: the HTML as description (escaped, as RSS does it).
+        entry.summary(item["text"])
+        entry.description(item["html"], isSummary=False)
+        if config.format == "atom":
+            entry.content(item["html"], type="html")
         if item.get("link"):
             entry.link(href=item["link"], rel="alternate")
     return generator.rss_str(pretty=True) if config.format == "rss" else generator.atom_str(pretty=True)
 
 
 def merge_entries(new: Sequence[dict], existing: Sequence[dict], keep: int) -> list[dict]:
-    """New and existing entries, newest first, an id once (the new version wins), at most ``keep``."""
-    seen = {item["id"] for item in new}
-    merged = list(new) + [item for item in existing if item["id"] not in seen]
+    """New and existing entries, newest first, an id once (an entry already in the feed stays as it was), at most ``keep``."""
+    seen = {item["id"] for item in existing}
+    merged = [item for item in new if item["id"] not in seen] + list(existing)
     merged.sort(key=lambda item: (item["published"], item["id"]), reverse=True)
     return merged[:keep]
 

@@ -512,10 +512,10 @@ class StateDB:
         return [json.loads(data) for (data,) in rows]
 
     def put_feed_entries(self, message_id: str, entries: Sequence[dict], keep: int) -> None:
-        """Add a digest's entries (again: same ids replace) and keep the newest ``keep``, in one transaction."""
+        """Add a digest's entries (an id already there stays as it was) and keep the newest ``keep``, in one transaction."""
         with self._write() as conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO feed_entries (entry_id, message_id, published, data) VALUES (?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO feed_entries (entry_id, message_id, published, data) VALUES (?, ?, ?, ?)",
                 [(e["id"], message_id, e["published"], json.dumps(e, sort_keys=True)) for e in entries],
             )
             conn.execute(

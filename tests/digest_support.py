@@ -45,6 +45,15 @@ class RecordingHandler:
     reply: str | None = None  # e.g. "451 4.3.0 try again later": refuse DATA with this reply
     gate: threading.Event | None = None  # when set up, DATA waits until the event is set
     entered: threading.Event = field(default_factory=threading.Event)  # set when a DATA arrives
+    rcpt_gate: threading.Event | None = None  # when set up, RCPT TO waits until the event is set
+    rcpt_entered: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_entered.set()
+        if self.rcpt_gate is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.rcpt_gate.wait, WAIT)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.entered.set()

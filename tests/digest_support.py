@@ -171,8 +171,10 @@ def toml_text(data: dict) -> str:
             return "[" + ", ".join(value(x) for x in v) + "]"
         return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    lines = []
+    lines = [f"{k} = {value(v)}" for k, v in data.items() if not isinstance(v, dict)]  # top-level keys come first
     for section, table in data.items():
+        if not isinstance(table, dict):
+            continue
         lines.append(f"[{section}]")
         subtables = {k: v for k, v in table.items() if isinstance(v, dict)}
         lines += [f"{k} = {value(v)}" for k, v in table.items() if not isinstance(v, dict)]
@@ -202,8 +204,10 @@ def digest_config(folder: Path, article_paths: list[Path] | None = None, port: i
     for section, values in sections.items():
         if values is None:  # mail=None: a config without that section
             data.pop(section, None)
-            continue
-        data.setdefault(section, {}).update(values)
+        elif not isinstance(values, dict):  # timezone="UTC": a key at the top of the file
+            data[section] = values
+        else:
+            data.setdefault(section, {}).update(values)
     path = folder / "digest.toml"
     path.write_text(toml_text(data), encoding="utf-8")
     return path

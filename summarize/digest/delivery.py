@@ -71,7 +71,6 @@ class MailChannel:
     name = "mail"
 
     def __init__(self, config: DigestConfig, password: str | None = None):
-        self.config = config
         self.mail = config.mail
         self.password = password
 

@@ -39,6 +39,8 @@ class EngineChoice(str, Enum):
     auto = "auto"
     abstractive = "abstractive"
     extractive = "extractive"
+    chat = "chat"
+    openai = "openai"
 
 
 class BriefFormat(str, Enum):
@@ -60,8 +62,8 @@ class StoriesFormat(str, Enum):
 
 # Option types, defined once and reused by every command that takes them.
 PathsArg = Annotated[list[str], typer.Argument(help="Article files or folders (.txt .md .html .json .jsonl), or - for stdin.", show_default=False)]
-EngineOpt = Annotated[EngineChoice, typer.Option("--engine", "-e", help="auto tries the model and falls back to extractive.")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Seq2seq model: hub id or local directory. [default: sshleifer/distilbart-cnn-12-6]")]
+EngineOpt = Annotated[EngineChoice, typer.Option("--engine", "-e", help="auto tries the model (openai with --base-url, chat for a chat model, else abstractive) and falls back to extractive.")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Hub id or local directory (a seq2seq model for abstractive, a chat model for chat), or the model name the server knows (openai). [default: sshleifer/distilbart-cnn-12-6]")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE instead of stdout.", dir_okay=False)]
 MaxWordsOpt = Annotated[int, typer.Option("--max-words", "-w", min=10, max=2000, help="Word budget of each story summary.")]
 ThreadsOpt = Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads for the model. [default: torch's choice]")]
@@ -70,8 +72,19 @@ DtypeOpt = Annotated[Optional[str], typer.Option("--dtype", help="float32 (defau
 BatchSizeOpt = Annotated[int, typer.Option("--batch-size", min=1, help="Chunks per generate() call.")]
 BeamsOpt = Annotated[Optional[int], typer.Option("--num-beams", min=1, help="Beam search width. [default: the model's generation_config]")]
 MaxNewTokensOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", min=1, help="Longest generated summary per chunk. [default: the model's generation_config]")]
-PromptOpt = Annotated[Optional[Path], typer.Option("--prompt-template", exists=True, dir_okay=False, help="Jinja2 template ({{ text }}) for instruction models.")]
+PromptOpt = Annotated[Optional[Path], typer.Option("--prompt-template", exists=True, dir_okay=False, help="Jinja2 template ({{ text }}) for instruction models: the seq2seq prompt, or the summarise stage of chat/openai.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notices on stderr; errors only.")]
+# Instruction engines (chat, openai); see docs/engines.md.
+LanguageOpt = Annotated[Optional[str], typer.Option("--language", help="Write the briefing in this language (name or code: German, de); chat and openai engines only. [default: the sources' language]")]
+PromptsDirOpt = Annotated[Optional[Path], typer.Option("--prompts-dir", exists=True, file_okay=False, help="Folder whose summarize.j2, fuse.j2 or headline.j2 replace the shipped prompts (chat, openai).")]
+ContextTokensOpt = Annotated[Optional[int], typer.Option("--context-tokens", min=256, help="Prompt plus answer per call, in tokens (chat, openai). [default: the model's, at most 8192 (chat); 4096 (openai)]")]
+ThinkingOpt = Annotated[bool, typer.Option("--thinking", help="Let thinking models (Qwen3, ...) think before answering: slower; the reasoning is stripped.")]
+BaseUrlOpt = Annotated[Optional[str], typer.Option("--base-url", help="OpenAI-compatible server (openai engine), e.g. http://localhost:11434/v1 (Ollama).")]
+ApiKeyEnvOpt = Annotated[str, typer.Option("--api-key-env", help="Environment variable holding the server's API key, if it needs one.")]
+TokenizerOpt = Annotated[Optional[str], typer.Option("--tokenizer", help="Hub id or directory of the served model's tokenizer, to count tokens exactly (openai). [default: a high character estimate]")]
+MaxConcurrencyOpt = Annotated[int, typer.Option("--max-concurrency", min=1, max=256, help="Requests in flight at once (openai).")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds one request may take (openai).")]
+RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=20, help="Further tries after a timeout, 429 or 5xx, with exponential backoff (openai).")]
 
 
 def read_inputs(paths: list[str], quiet: bool):
@@ -130,6 +143,16 @@ def brief(
     unsupported: Annotated[GuardMode, typer.Option("--unsupported", help="Sentences naming entities not in the sources: remove them or keep and flag them.")] = GuardMode.remove,
     cite: Annotated[bool, typer.Option("--cite", help="Mark each sentence with the numbers of its supporting sources.")] = False,
     quiet: QuietOpt = False,
+    language: LanguageOpt = None,
+    prompts_dir: PromptsDirOpt = None,
+    context_tokens: ContextTokensOpt = None,
+    thinking: ThinkingOpt = False,
+    base_url: BaseUrlOpt = None,
+    api_key_env: ApiKeyEnvOpt = "OPENAI_API_KEY",
+    tokenizer: TokenizerOpt = None,
+    max_concurrency: MaxConcurrencyOpt = 4,
+    timeout: TimeoutOpt = 120.0,
+    retries: RetriesOpt = 3,
 ) -> None:
     """Summarise articles into a briefing: a headline, summary and sources per story.
 
@@ -144,6 +167,9 @@ def brief(
         engine=engine.value, model=model, max_words=max_words, threads=threads, device=device, dtype=dtype,
         batch_size=batch_size, generation=generation, prompt_template=str(prompt_template) if prompt_template else None,
         unsupported=unsupported.value,
+        language=language, prompts_dir=str(prompts_dir) if prompts_dir else None, context_tokens=context_tokens,
+        thinking=thinking, base_url=base_url, api_key_env=api_key_env, tokenizer=tokenizer,
+        max_concurrency=max_concurrency, timeout=timeout, retries=retries,
     )
     inputs = read_inputs(paths, quiet)
     with progress_bars(quiet) as bars:
@@ -156,6 +182,10 @@ def brief(
             bars.remove_task(loading)
         if fallback and not quiet:
             stderr.print(f"briefing: model unavailable, using the extractive engine instead: {fallback}", markup=False)
+        if language and not summarizer.writes_language and not quiet:
+            from summarize.pipeline import language_note
+
+            stderr.print(f"briefing: {language_note(language, summarizer)}", markup=False)
         if bars is not None and hasattr(summarizer, "on_progress"):
             task = bars.add_task("Summarising", total=None)
             summarizer.on_progress = lambda done, total: bars.update(task, completed=done, total=total)

@@ -18,8 +18,10 @@ which chunking and fusion call through ``StoryUpdate``:
 3. **Before the engine** (every engine): the story's sentences already told
    are left out, so no engine is given them to summarise again; the rest is
    chunked as usual, and each chunk carries the earlier summaries' sentences
-   as ``Chunk.known``. The extractive engine counts their concepts as
-   already covered, so a partly known sentence is worth only its new part.
+   as ``Chunk.known``. The sentence-selecting engines give known content no
+   weight (``extractive`` counts its concepts as already covered, ``lexrank``
+   scales a sentence's score by its unknown share), so a partly known
+   sentence is worth only its new part.
 4. **After fusion** (every engine): output sentences already told are
    dropped (a model can restate background it was given inside a sentence
    that mixed old and new), then the summary is put newest first

@@ -150,8 +150,10 @@ class _Recording(Summarizer):
         return self.engine.summarize(chunks, max_words)
 
 
-def test_the_seq2seq_model_is_not_given_what_was_already_told(tiny_model_dir, thursday):
-    engine = _Recording(load_engine("abstractive", str(tiny_model_dir), generation={"max_new_tokens": 8, "num_beams": 1}))
+@pytest.mark.parametrize("engine_name, model_fixture", [("abstractive", "tiny_model_dir"), ("chat", "tiny_chat_dir")])
+def test_a_model_engine_is_not_given_what_was_already_told(engine_name, model_fixture, request, thursday):
+    model = str(request.getfixturevalue(model_fixture))
+    engine = _Recording(load_engine(engine_name, model, threads=1, generation={"max_new_tokens": 8, "num_beams": 1}))
     story = Story("talks", DAY2)
     update = summarize_story(story, engine, 40, earlier=thursday)
     given = " ".join(chunk.text for chunk in engine.chunks if chunk.story_id == "talks")

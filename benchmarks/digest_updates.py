@@ -5,18 +5,21 @@ Its documents are dated by their DUC ids (``APW19981017.0151``: AP wire,
 17 October 1998; the records carry them in ``doc_ids``, in the order of
 ``documents``) and split at the cluster's median date (``split_in_time``):
 day 1 holds the earlier articles, day 2 the later ones. Day 1's digest is the
-plain summary of the day-1 articles; day 2's digest summarises the day-2
-articles (a digest's window: what arrived since) twice through the library
-(``summarize.fuse.summarize_stories``: chunking, the engine, fusion, the
-factual guard), plainly and as an update summary given day 1's summary as
-``EarlierCoverage``. Reported per engine, plain beside update:
+plain summary of the day-1 articles; day 2's digest is made twice through the
+library (``summarize.fuse.summarize_stories``: chunking, the engine, fusion,
+the factual guard), plainly and as an update summary given day 1's summary as
+``EarlierCoverage``, for two digest windows (``WINDOWS``): the day-2 articles
+alone, or the day-1 and day-2 articles. Reported per engine and window, plain
+beside update:
 
 - redundancy: ROUGE-2 precision of the day-2 summary against the day-1
   summary, and the share of day-2 summary sentences already stated in the
-  day-1 summary;
+  day-1 summary; with the floor, the same precision of random 100-word draws
+  of day-2-only sentences (``new_content_floor``), and the precision above it;
 - coverage of what is new: ROUGE-2 recall of the day-2 summary against the
   day-2-only content, the day-2 articles' sentences not already stated in
   any day-1 article (exact repeats within day 2 counted once);
+- lead is new: whether the summary's first sentence is day-2-only content.
 
 "Already stated" (both uses): at least ``STATED`` (half) of the sentence's
 bigrams, clipped counts, under rouge-score's tokenizer with Porter stemming

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from summarize.chunk import chunk_story, pack_sentences
 from summarize.engines.base import Summarizer
-from summarize.models import Article, Sentence, Source, Story, StorySummary, SummarySentence
+from summarize.models import Article, EarlierCoverage, Sentence, Source, Story, StorySummary, SummarySentence
 from summarize.sentences import sentence_key, sentence_tokens, split_sentences, word_count
+from summarize.updates import StoryUpdate
 
 REDUNDANCY_THRESHOLD = 0.6  # word-set Jaccard above which a later sentence repeats an earlier one
 SUPPORT_THRESHOLD = 0.25  # TF-IDF cosine above which an article sentence supports a summary sentence
@@ -42,10 +43,17 @@ class _StoryWork:
     story: Story
     summaries: list[list[str]] = field(default_factory=list)  # the last level's summaries, as sentences
     notes: list[str] = field(default_factory=list)
+    update: StoryUpdate | None = None  # what the reader already saw, for an update summary
 
 
 def summarize_stories(
-    stories: Sequence[Story], engine: Summarizer, max_words: int, unsupported: str = "remove", annotate: bool = True
+    stories: Sequence[Story],
+    engine: Summarizer,
+    max_words: int,
+    unsupported: str = "remove",
+    annotate: bool = True,
+    earlier: Mapping[str, EarlierCoverage] | None = None,
+    recap: bool = False,
 ) -> list[StorySummary]:
     """Summarise each story; returns one StorySummary per story, in input order.
 
@@ -55,13 +63,21 @@ def summarize_stories(
     ``annotate`` False only the summary sentences are filled in: headline,
     sources, per-sentence attribution and the entity report are skipped
     (for callers that want the summary text alone).
+
+    ``earlier`` maps a story's id to what its reader already saw (earlier
+    digests' summaries): that story gets an update summary, built from what
+    its articles add and newest first (``summarize.updates``), and with
+    ``recap`` a one-line ``previously``. Stories not in it are summarised as
+    without it.
     """
     if unsupported not in GUARD_MODES:
         raise ValueError(f"unknown mode {unsupported!r}: expected one of {', '.join(GUARD_MODES)}")
-    work = [_StoryWork(story) for story in stories]
+    earlier = earlier or {}
+    work = [_StoryWork(story, update=_update(earlier.get(story.id), recap)) for story in stories]
     pending = []
     for item in work:
-        plan = chunk_story(item.story, engine.count_tokens, engine.max_input_tokens)
+        chunker = item.update.chunk if item.update else chunk_story
+        plan = chunker(item.story, engine.count_tokens, engine.max_input_tokens)
         item.notes.extend(plan.notes)
         if plan.repeated_sentences:
             item.notes.append(f"{_count(plan.repeated_sentences, 'sentence')} repeated across articles summarised once")
@@ -100,10 +116,21 @@ def summarize_stories(
 
 
 def summarize_story(
-    story: Story, engine: Summarizer, max_words: int, unsupported: str = "remove", annotate: bool = True
+    story: Story,
+    engine: Summarizer,
+    max_words: int,
+    unsupported: str = "remove",
+    annotate: bool = True,
+    earlier: EarlierCoverage | None = None,
+    recap: bool = False,
 ) -> StorySummary:
-    """Summarise one story (see ``summarize_stories``)."""
-    return summarize_stories([story], engine, max_words, unsupported, annotate)[0]
+    """Summarise one story (see ``summarize_stories``); ``earlier``: what its reader already saw."""
+    coverage = {story.id: earlier} if earlier else None
+    return summarize_stories([story], engine, max_words, unsupported, annotate, coverage, recap)[0]
+
+
+def _update(coverage: EarlierCoverage | None, recap: bool) -> StoryUpdate | None:
+    return StoryUpdate(coverage, recap) if coverage and coverage.summaries else None
 
 
 def summarize_documents(documents: Sequence[str], engine: Summarizer, max_words: int) -> str:
@@ -130,6 +157,9 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) 
     story = item.story
     sources = [article.text for article in story.articles]
     sentences = _distinct_sentences(_clean_output(s) for summary in item.summaries for s in summary)
+    if item.update:
+        sentences, update_notes = item.update.finish(sentences, story)
+        item.notes.extend(update_notes)
     guarded = len(sentences)
     sentences, flags, removed = factual_guard(sentences, sources, unsupported)
     if removed:
@@ -152,6 +182,8 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) 
     )
     summary.factual = story_factual_check(summary.summary, sources, removed) if annotate else {"removed_sentences": removed}
     summary.factual["guarded_sentences"] = guarded  # what the guard checked: the share it removed is a benchmark figure
+    if item.update:
+        summary.previously = item.update.previously()
     return summary
 
 

@@ -82,6 +82,10 @@ class Chunk:
     story_id: str
     sentences: list[Sentence]
     level: int = 0
+    # What the reader already saw of the story (sentences of earlier digests'
+    # summaries): engines that weigh content may give it no weight. Never
+    # part of the input text; empty for a story told for the first time.
+    known: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -119,6 +123,7 @@ class StorySummary:
     sources: list[Source]
     notes: list[str] = field(default_factory=list)  # what was dropped, and why
     factual: dict | None = None  # entity check of the summary against its sources
+    previously: str | None = None  # one-line recap of the last digest's summary (update summaries, when asked)
 
     @property
     def summary(self) -> str:
@@ -127,6 +132,30 @@ class StorySummary:
     @property
     def article_ids(self) -> list[str]:
         return [s.article_id for s in self.sources]
+
+
+@dataclass(frozen=True)
+class EarlierSummary:
+    """One earlier digest's summary of a story, as its reader saw it."""
+
+    text: str
+    date: dt.date | None = None  # when that digest went out (a date or a datetime)
+
+
+@dataclass(frozen=True)
+class EarlierCoverage:
+    """What the reader of a continuing story already saw: earlier digests' summaries, oldest first.
+
+    Given per story to the summariser, it turns the story's summary into an
+    update summary (see ``summarize.updates``).
+    """
+
+    summaries: tuple[EarlierSummary, ...]
+
+    @property
+    def latest(self) -> EarlierSummary | None:
+        """The last summary the reader saw (the last of ``summaries``)."""
+        return self.summaries[-1] if self.summaries else None
 
 
 @dataclass

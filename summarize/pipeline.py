@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -19,7 +19,8 @@ from summarize.dedup import find_near_duplicates
 from summarize.engines import EngineError, Summarizer, load_engine, load_engine_with_fallback
 from summarize.fuse import summarize_stories
 from summarize.group import group_articles
-from summarize.models import Article, Briefing, Story, StorySummary
+from summarize.models import Article, Briefing, EarlierCoverage, Story, StorySummary
+from summarize.updates import update_settings
 
 DEFAULT_MAX_WORDS = 120
 
@@ -124,6 +125,8 @@ def build_briefing(
     summary_cache: SummaryCache | None = None,
     notes: Sequence[str] = (),
     now: dt.datetime | None = None,
+    earlier: Callable[[Story], EarlierCoverage | None] | None = None,
+    recap: bool = False,
 ) -> Briefing:
     """Make the briefing for ``articles``.
 
@@ -132,6 +135,11 @@ def build_briefing(
     be loaded). ``fallback_reason`` records a fallback the caller already made.
     With a ``summary_cache``, stories whose articles and settings are
     unchanged reuse their stored summary.
+
+    ``earlier`` is asked, for each story once grouped, what its reader
+    already saw (a digest's earlier summaries of the same story, or None);
+    such a story gets an update summary, and with ``recap`` a one-line
+    recap of the last one (see ``summarize.fuse.summarize_stories``).
     """
     options = options or BriefingOptions()
     if engine is None:
@@ -139,8 +147,9 @@ def build_briefing(
     cleaned, run_notes = prepare_articles(articles)
     stories = build_stories(cleaned)
     settings = {**engine.describe(), "max_words": options.max_words, "unsupported": options.unsupported}
+    coverage = {story.id: seen for story in stories if earlier and (seen := earlier(story)) is not None}
     try:
-        summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache)
+        summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache, coverage, recap)
     except EngineError as exc:
         if options.engine != "auto" or engine.name == "extractive":
             raise
@@ -148,7 +157,7 @@ def build_briefing(
         fallback_reason = f"{engine.name} failed: {exc}"
         engine = load_engine("extractive")
         settings = {**engine.describe(), "max_words": options.max_words, "unsupported": options.unsupported}
-        summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache)
+        summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache, coverage, recap)
     if options.language and not engine.writes_language:
         run_notes.append(language_note(options.language, engine))
     engine_label = engine.name if not fallback_reason else f"{engine.name} (fallback: {fallback_reason})"
@@ -175,13 +184,17 @@ def story_cache_key(story: Story, settings: dict) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _summaries_with_cache(stories, engine, options, settings, cache) -> list[StorySummary]:
+def _summaries_with_cache(stories, engine, options, settings, cache, earlier, recap) -> list[StorySummary]:
     if cache is None:
-        return summarize_stories(stories, engine, options.max_words, options.unsupported)
-    keys = [story_cache_key(story, settings) for story in stories]
+        return summarize_stories(stories, engine, options.max_words, options.unsupported, earlier=earlier, recap=recap)
+    # an update summary also depends on what the reader saw before
+    keys = [
+        story_cache_key(story, {**settings, "update": update_settings(earlier[story.id], recap)} if story.id in earlier else settings)
+        for story in stories
+    ]
     cached = [cache.get(key) for key in keys]
     missing = [story for story, hit in zip(stories, cached) if hit is None]
-    fresh = iter(summarize_stories(missing, engine, options.max_words, options.unsupported))
+    fresh = iter(summarize_stories(missing, engine, options.max_words, options.unsupported, earlier=earlier, recap=recap))
     result = []
     for story, key, hit in zip(stories, keys, cached):
         if hit is None:

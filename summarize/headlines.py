@@ -45,7 +45,7 @@ _PARENTHETICAL = re.compile(r"\s*\([^()]{0,60}\)")
 _DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|tonight)"
 # "on Saturday", "late on Wednesday", "earlier today": when it happened is the briefing's date line's job.
 _WHEN = re.compile(
-    rf"(?:^|\s*,?\s+)(?:late |early |earlier |later )?(?:on |this |last |)\b{_DAY}\b(?: (?:morning|afternoon|evening|night))?,?",
+    rf"(?:^|\s*,?\s+)(?:late |early |earlier |later )?(?:on |this |last |)\b{_DAY}\b(?: (?:morning|afternoon|evening|night))?",
     re.I,
 )
 # An opening adverbial ("On Sunday,", "Late on Wednesday,", "Meanwhile,") up to its comma.
@@ -78,7 +78,14 @@ _CLAUSE_BREAK = re.compile(
 )
 # Where a too-long clause may be cut when no clause break is near enough:
 # before a preposition or conjunction, so the headline ends on a full phrase.
-_PHRASE_BREAK = re.compile(r"\s+(?=(?:in|on|at|for|from|with|without|over|under|between|into|by|than|as|amid|across|near)\b)")
+_PHRASE_BREAK = re.compile(r"\s+(?=(?:in|on|at|for|from|with|without|over|under|between|into|by|than|as|amid|across|near|what|whether)\b)")
+# A title or role before a full name ("US President Donald Trump", "his Russian counterpart Vladimir
+# Putin"): headlines name people without it.
+_ROLE = re.compile(
+    r"\b(?:(?:his|her|their|the)\s+)?(?:[A-Z][\w.-]*\s+){0,2}(?:President|Prime Minister|Foreign Minister|"
+    r"Defen[cs]e Minister|Minister|Chancellor|Secretary of State|Secretary|Senator|Sen\.|Governor|Gov\.|Mayor|"
+    r"counterpart|leader|spokesman|spokeswoman|spokesperson|chief executive|CEO)\s+(?=[A-Z][\w'-]+\s+[A-Z][\w'-]+)"
+)
 # Words a headline must not end on: it would read as cut off.
 _DANGLING_END = frozenset(
     "a an the and or but nor of to in on at for from with by as than that which who whose what this these those "
@@ -222,6 +229,7 @@ def _compress(sentence: str) -> str:
     text = _PARENTHETICAL.sub("", text)
     text = _OPENER.sub("", text)
     text = _ASIDE_WORD.sub("", text)
+    text = _ROLE.sub("", text)
     text = _TRAILING_SAY.sub("", text)
     text = _WHEN.sub("", text)
     return text.strip()

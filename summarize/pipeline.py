@@ -133,6 +133,7 @@ def build_briefing(
         stories=summaries,
         notes=[*notes, *run_notes],
         settings=settings,
+        fallback=fallback_reason,
     )
 
 

@@ -53,6 +53,16 @@ class Summarizer(ABC):
         """
         return [split_sentences(summary) for summary in self.summarize(chunks, max_words)]
 
+    def write_headlines(self, summaries: Sequence[str], max_words: int = 12) -> list[str | None]:
+        """A headline of at most ``max_words`` words for each story summary, or None.
+
+        None means "this engine writes no headline": the caller builds one
+        from the story's text. Engines that can write one (a chat model from
+        its headline prompt, a seq2seq model by compressing its summary's
+        lead) override this.
+        """
+        return [None] * len(summaries)
+
     def __call__(self, batch: dict[str, Sequence[str]], max_words: int = 120) -> dict[str, list[str]]:
         """Column-batch form for Ray Data style ``map_batches``.
 

@@ -19,6 +19,7 @@ data set. Pure functions of the story; no I/O.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -64,10 +65,10 @@ _TRAILING_SAY = re.compile(
     r"|,\s+(?:said|says)\s+(?:[A-Z][\w'\u2019.-]*\s*){1,4}(?:,[^,]{0,60})?[.!]?$"
     r"|,?\s+according to [^,]{1,60}[.!]?$"
 )
-# A leading attribution: "A US official said (that) ...", "Police say ...".
+# A leading attribution by a short subject: "A US official said (that) ...", "Police say ...".
 # Not when a pronoun would be left as the subject ("Putin said he would ..." stays whole).
 _LEADING_SAY = re.compile(
-    rf"^(?:\w[^,;:]{{0,70}}?)\s+{_SAY}(?:\s+on\s+\w+)?(?:\s+that)?\s+(?=\S)(?!(?:he|she|it|they|we|i|you|this|that)\b)",
+    rf"^(?:[\w'\u2019.-]+\s+){{1,5}}?{_SAY}(?:\s+on\s+\w+)?(?:\s+that)?\s+(?=\S)(?!(?:he|she|it|they|we|i|you|this|that)\b)",
     re.I,
 )
 # Where a sentence may be cut: punctuation between clauses, dashes, and before
@@ -111,9 +112,9 @@ def built_headline(story: Story, ordered: Sequence[Article] | None = None) -> st
     """A headline from the most central sentence of the story's main article.
 
     Candidates are the opening sentences of the main article, most central
-    first; the first one that compresses to a full headline wins. When none
-    does, the most central is cut at its last phrase boundary within the word
-    limit.
+    first (with a lead bias); the first that compresses to a headline wins:
+    its first clause when that fits the word limit, else the clause cut at its
+    last phrase boundary within the limit.
     """
     ordered = list(ordered) if ordered is not None else articles_by_centrality(story)
     for article in ordered:
@@ -121,12 +122,15 @@ def built_headline(story: Story, ordered: Sequence[Article] | None = None) -> st
         if not sentences:
             continue
         context = [s for a in story.distinct_articles or story.articles for s in split_sentences(a.text)]
-        ranked = rank_by_centrality(list(dict.fromkeys(sentences)), context)
-        for force in (False, True):
-            for sentence in ranked:
-                headline = headline_from_sentence(sentence, force=force)
-                if headline:
-                    return headline
+        sentences = list(dict.fromkeys(sentences))
+        # News puts its point first: the k-th sentence's centrality counts 1/log2(k + 1) (the
+        # discount of ranked retrieval), so a later sentence heads the story only when it is
+        # far more central than the lead (an anecdote or scene-setting lead).
+        ranked = rank_by_centrality(sentences, context, [1 / math.log2(k + 2) for k in range(len(sentences))])
+        for sentence in ranked:
+            headline = headline_from_sentence(sentence) or headline_from_sentence(sentence, force=True)
+            if headline:
+                return headline
     return UNTITLED
 
 
@@ -188,27 +192,31 @@ def strip_dateline(text: str) -> str:
 def articles_by_centrality(story: Story) -> list[Article]:
     """The story's articles, the one closest to the story as a whole first.
 
-    Near-duplicates follow the distinct articles: they add no wording of their own.
+    Closeness is TF-IDF cosine similarity to the centroid of all the story's
+    articles. Near-duplicates follow the distinct articles: they add no
+    wording of their own.
     """
     distinct = story.distinct_articles or story.articles
     if len(distinct) > 1:
-        texts = [article.text for article in distinct]
-        order = _centrality_order(texts, texts)
+        # Near-duplicates count towards the story's centre (every report of it does), though
+        # they are never its main article.
+        order = _centrality_order([a.text for a in distinct], [a.text for a in story.articles])
         distinct = [distinct[i] for i in order]
     return list(distinct) + [a for a in story.articles if a not in distinct]
 
 
-def rank_by_centrality(candidates: Sequence[str], context: Sequence[str]) -> list[str]:
-    """``candidates`` ordered by TF-IDF cosine similarity to the centroid of ``context``, best first.
+def rank_by_centrality(candidates: Sequence[str], context: Sequence[str], weights: Sequence[float] | None = None) -> list[str]:
+    """``candidates`` ordered by TF-IDF cosine similarity to the centroid of ``context``
+    (times ``weights``, when given), best first.
 
     Ties keep the candidates' order (an earlier sentence of a news article wins).
     """
     if len(candidates) < 2:
         return list(candidates)
-    return [candidates[i] for i in _centrality_order(candidates, list(context) or list(candidates))]
+    return [candidates[i] for i in _centrality_order(candidates, list(context) or list(candidates), weights)]
 
 
-def _centrality_order(candidates: Sequence[str], context: Sequence[str]) -> list[int]:
+def _centrality_order(candidates: Sequence[str], context: Sequence[str], weights: Sequence[float] | None = None) -> list[int]:
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -220,7 +228,8 @@ def _centrality_order(candidates: Sequence[str], context: Sequence[str]) -> list
     centroid = np.asarray(matrix[: len(context)].mean(axis=0)).ravel()
     norm = np.linalg.norm(centroid)
     scores = matrix[len(context):] @ (centroid / norm if norm else centroid)
-    scores = np.round(np.asarray(scores).ravel(), 6)
+    scores = np.asarray(scores).ravel() * (np.asarray(weights) if weights is not None else 1.0)
+    scores = np.round(scores, 6)
     return sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
 
 

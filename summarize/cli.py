@@ -334,4 +334,4 @@ register_eval_commands(app)
 
 
 def main() -> None:
-    app()
+    app(prog_name="briefing")

@@ -89,7 +89,7 @@ def load_defaults(path: Path, commands: Mapping[str, object], text: str | None =
                 problems.append(f"{path}: [{section}] unknown key {key!r} (known: {', '.join(sorted(options))})")
                 continue
             try:
-                option.type.convert(value, option, None)
+                option.process_value(typer.Context(command), value)
             except typer.BadParameter as exc:
                 problems.append(f"{path}: [{section}] {key}: {exc.message}")
                 continue

@@ -23,6 +23,15 @@ SEEDS = REPO / "seeds"
 SHARED_BENCH = REPO.parent / "shared" / "bench"
 
 
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch, tmp_path_factory):
+    """No test reads the developer's config files or BRIEFING_* settings."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-config"))
+    for name in list(os.environ):
+        if name.startswith("BRIEFING_") and name != "BRIEFING_PROMPTS_DIR":
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _one_torch_thread():
     import torch

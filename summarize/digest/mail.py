@@ -18,7 +18,6 @@ import datetime as dt
 import email.policy
 import email.utils
 import json
-import urllib.parse
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -27,6 +26,8 @@ import jinja2
 
 from summarize.digest.config import MailConfig, subject_fields
 from summarize.models import Briefing, StorySummary
+from summarize.outlets import web_url  # the one rule for live links: http(s) only
+from summarize.wording import local_time
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -52,21 +53,37 @@ def make_message_id(created: dt.datetime, content_hash: str, sender: str) -> str
     return f"<{stamp}.{content_hash[:12]}.briefing@{domain}>"
 
 
-def make_subject(template: str, briefing: Briefing, article_count: int) -> str:
-    """The subject from its template (fields: date, stories, articles, stories_text)."""
-    day = briefing.generated_at.astimezone(dt.timezone.utc).date()
+def make_subject(template: str, briefing: Briefing, article_count: int, tz: dt.tzinfo | None = None) -> str:
+    """The subject from its template (fields: date, stories, articles, stories_text).
+
+    The date is the reader's (``tz``, default ``summarize.wording.reader_timezone()``):
+    a 06:30 digest in Tokyo is dated that morning, not the UTC day before.
+    """
+    day = local_time(briefing.generated_at, tz).date()
     subject = template.format(**subject_fields(day, len(briefing.stories), article_count))
     return " ".join(subject.split())  # a header must not fold in odd places or carry newlines
 
 
-def digest_context(briefing: Briefing, subject: str, article_count: int) -> dict:
-    """Plain data for the templates: no model objects, links only for http(s) URLs."""
-    generated = briefing.generated_at.astimezone(dt.timezone.utc)
+def digest_context(briefing: Briefing, subject: str, article_count: int, tz: dt.tzinfo | None = None) -> dict:
+    """Plain data for the templates: no model objects, links only for http(s) URLs, times in ``tz``.
+
+    ``notes`` (the pipeline's) are kept for custom templates; the package's
+    templates leave them to the log and the JSON attachment.
+    """
+    from summarize.render import engine_text, title_text
+    from summarize.wording import count, date_range_text, day_text
+
+    generated = local_time(briefing.generated_at, tz)
+    span = date_range_text(briefing.news_dates)
+    coverage = f"{count(len(briefing.stories), 'story')} from {count(article_count, 'article')}"
     return {
         "subject": subject,
+        "title": title_text(briefing, tz),
         "date": generated.date().isoformat(),
-        "day": generated.strftime("%A %d %B %Y"),
-        "generated_at": generated.strftime("%Y-%m-%d %H:%M UTC"),
+        "day": day_text(generated.date()),
+        "generated_at": f"{generated:%Y-%m-%d %H:%M} {generated.tzname() or ''}".strip(),
+        "coverage": f"{coverage}, news {'from' if ' to ' in span else 'of'} {span}" if span else coverage,
+        "engine_line": engine_text(briefing),
         "engine": briefing.engine,
         "model": briefing.model,
         "story_count": len(briefing.stories),
@@ -91,10 +108,11 @@ def build_message(
     content_hash: str,
     article_count: int,
     json_text: str | None = None,
+    tz: dt.tzinfo | None = None,
 ) -> EmailMessage:
     """The whole message: headers, text and HTML alternatives, optional JSON attachment."""
-    subject = make_subject(mail.subject, briefing, article_count)
-    text, html = render_bodies(digest_context(briefing, subject, article_count), mail.html_template, mail.text_template)
+    subject = make_subject(mail.subject, briefing, article_count, tz)
+    text, html = render_bodies(digest_context(briefing, subject, article_count, tz), mail.html_template, mail.text_template)
     message = EmailMessage(policy=email.policy.SMTP)
     message["Subject"] = subject
     message["From"] = mail.sender
@@ -110,7 +128,7 @@ def build_message(
             json_text.encode("utf-8"),
             maintype="application",
             subtype="json",
-            filename=f"briefing-{created.astimezone(dt.timezone.utc):%Y-%m-%d}.json",
+            filename=f"briefing-{local_time(created, tz):%Y-%m-%d}.json",
         )
     _fix_boundaries(message, content_hash)
     return message
@@ -150,7 +168,8 @@ def _fix_boundaries(message: EmailMessage, content_hash: str) -> None:
 
 
 def _story_context(story: StorySummary) -> dict:
-    from summarize.render import factual_line
+    from summarize.render import check_text, duplicate_text, factual_line
+    from summarize.wording import date_text
 
     check = story.factual or {}
     flagged = [s for s in story.sentences if getattr(s, "unsupported", None)]
@@ -163,25 +182,23 @@ def _story_context(story: StorySummary) -> dict:
             s.text + (f" [not in the sources: {', '.join(s.unsupported)}]" if getattr(s, "unsupported", None) else "")
             for s in story.sentences
         ),
-        "check": factual_line(story),  # the same line `briefing brief` prints
+        "check": factual_line(story),  # the entity check in full (for custom templates)
         "check_failed": bool(check.get("unsupported") or check.get("removed_sentences") or flagged),
+        "warning": check_text(story),  # what the reader must know: names the summary keeps that the sources lack
         "sources": [
             {
-                "title": source.title,
+                "title": source.display_title,
                 "outlet": source.outlet,
                 "date": source.date.isoformat() if source.date else None,
-                "url": source.url if _is_web_url(source.url) else None,
+                "date_text": date_text(source.date) if source.date else None,
+                "url": web_url(source.url),
                 "duplicate_of": source.duplicate_of,
+                "duplicate_text": duplicate_text(story, source),
             }
             for source in story.sources
         ],
         "notes": list(story.notes),
     }
-
-
-def _is_web_url(url: str | None) -> bool:
-    # javascript: or data: URLs would be live links even when escaped.
-    return bool(url) and urllib.parse.urlsplit(url).scheme in ("http", "https")
 
 
 def _environment(override: Path | None, autoescape: bool) -> jinja2.Environment:

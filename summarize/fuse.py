@@ -23,6 +23,7 @@ from summarize.headlines import MAX_WORDS as MAX_HEADLINE_WORDS
 from summarize.headlines import article_headline, story_headline
 from summarize.models import Article, Sentence, Source, Story, StorySummary, SummarySentence
 from summarize.outlets import outlet_of
+from summarize.wording import count
 from summarize.sentences import sentence_key, sentence_tokens, split_sentences, word_count
 
 REDUNDANCY_THRESHOLD = 0.6  # word-set Jaccard above which a later sentence repeats an earlier one
@@ -65,7 +66,7 @@ def summarize_stories(
         plan = chunk_story(item.story, engine.count_tokens, engine.max_input_tokens)
         item.notes.extend(plan.notes)
         if plan.repeated_sentences:
-            item.notes.append(f"{_count(plan.repeated_sentences, 'sentence')} repeated across articles summarised once")
+            item.notes.append(f"{count(plan.repeated_sentences, 'sentence')} repeated across articles summarised once")
         pending.append((item, plan.chunks))
     level = 0
     while True:
@@ -128,13 +129,13 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) 
     sentences = _distinct_sentences(_clean_output(s) for summary in item.summaries for s in summary)
     sentences, flags, removed = factual_guard(sentences, sources, unsupported)
     if removed:
-        item.notes.append(f"{_count(len(removed), 'sentence')} removed: naming entities the sources do not contain")
+        item.notes.append(f"{count(len(removed), 'sentence')} removed: naming entities the sources do not contain")
     sentences, dangling = drop_dangling_references(sentences, story.distinct_articles)
     if dangling:
-        item.notes.append(f"{_count(dangling, 'sentence')} left out: referring back to a sentence the summary does not include")
+        item.notes.append(f"{count(dangling, 'sentence')} left out: referring back to a sentence the summary does not include")
     sentences, dropped = _within_budget(sentences, max_words)
     if dropped:
-        item.notes.append(f"{_count(dropped, 'summary sentence')} left out to keep within {max_words} words")
+        item.notes.append(f"{count(dropped, 'summary sentence')} left out to keep within {max_words} words")
     attributed = attribute_sentences(sentences, story.articles) if annotate else [SummarySentence(t) for t in sentences]
     for sentence in attributed:
         sentence.unsupported = flags.get(sentence.text, [])
@@ -148,10 +149,6 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) 
     if annotate:
         summary.factual = story_factual_check(summary.summary, sources, removed)
     return summary
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "remove"):

@@ -290,3 +290,22 @@ def test_config_file_sets_defaults_and_environment_overrides_it(seeds_dir, tmp_p
     lines = bad.stderr.strip().splitlines()
     assert len(lines) == 3 and all(line.startswith(f"briefing: error: {folder / 'config.toml'}: ") for line in lines)
     assert "[brief] engine:" in bad.stderr and "unknown key 'words'" in bad.stderr and "unknown table [nope]" in bad.stderr
+
+
+def test_an_engine_refusing_a_device_is_one_line_and_auto_falls_back(seeds_dir, monkeypatch):
+    """The CLI side of device validation (the engine decides; see engines/abstractive.py): whatever
+    EngineError the engine raises reaches the user as one line, and auto falls back."""
+    from summarize import engines
+    from summarize.engines.base import EngineError
+
+    def refuse(model=None, **options):
+        raise EngineError(f"--device {options['device']}: this torch build has no CUDA; use --device cpu or auto")
+
+    real = engines.load_engine
+    monkeypatch.setattr(engines, "load_engine", lambda name, model=None, **o: refuse(model, **o) if name == "abstractive" else real(name, model, **o))
+    strict = runner.invoke(app, ["brief", str(seeds_dir), "-e", "abstractive", "--device", "cuda"])
+    assert strict.exit_code == 1 and strict.stdout == ""
+    assert strict.stderr.strip().splitlines() == ["briefing: error: --device cuda: this torch build has no CUDA; use --device cpu or auto"]
+    auto = runner.invoke(app, ["brief", str(seeds_dir), "--device", "cuda"])
+    assert auto.exit_code == 0 and len(auto.stderr.strip().splitlines()) == 1
+    assert "using the extractive engine instead: --device cuda" in auto.stderr

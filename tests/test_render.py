@@ -216,3 +216,13 @@ def test_a_flagged_entity_is_a_warning_the_reader_sees(briefing):
     briefing.stories[0].factual["unsupported"] = ["Boris Kowalczyk"]
     for fmt in ("markdown", "text", "html"):
         assert "Not found in the sources: Boris Kowalczyk." in render(briefing, fmt, tz=TOKYO)
+
+
+def test_plurals_read_right():
+    from summarize.wording import count, date_range_text
+
+    assert [count(1, "article"), count(2, "article"), count(1, "story"), count(3, "story"), count(0, "summary sentence")] == [
+        "1 article", "2 articles", "1 story", "3 stories", "0 summary sentences"]
+    assert date_range_text([dt.date(2025, 4, 30), None, dt.date(2025, 5, 2)]) == "30 April to 2 May 2025"
+    assert date_range_text([dt.date(2024, 12, 31), dt.date(2025, 1, 1)]) == "31 December 2024 to 1 January 2025"
+    assert date_range_text([None]) == ""

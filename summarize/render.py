@@ -71,8 +71,13 @@ def _story_to_dict(story: StorySummary) -> dict:
 
 def title_text(briefing: Briefing, tz: dt.tzinfo | None = None) -> str:
     """``Morning briefing, Thursday 15 May 2025`` in the reader's time zone."""
+    return ", ".join(title_parts(briefing, tz))
+
+
+def title_parts(briefing: Briefing, tz: dt.tzinfo | None = None) -> tuple[str, str]:
+    """``("Morning briefing", "Thursday 15 May 2025")``: the kind of briefing by the local hour, and its day."""
     moment = local_time(briefing.generated_at, tz)
-    return f"{part_of_day(moment)} briefing, {day_text(moment.date())}"
+    return f"{part_of_day(moment)} briefing", day_text(moment.date())
 
 
 def coverage_text(briefing: Briefing) -> str:
@@ -237,8 +242,9 @@ def render_html(briefing: Briefing, cite: bool = False, tz: dt.tzinfo | None = N
     each sentence to the sources that support it."""
     moment = local_time(briefing.generated_at, tz)
     template = _TEMPLATES.get_template("briefing.html.j2")
+    kicker, day = title_parts(briefing, tz)
     return template.render(
-        briefing=briefing, title=title_text(briefing, tz), coverage=coverage_text(briefing),
+        briefing=briefing, title=title_text(briefing, tz), kicker=kicker, day=day, coverage=coverage_text(briefing),
         engine_line=engine_text(briefing), generated_iso=moment.isoformat(timespec="minutes"),
         generated_time=f"{moment:%H:%M} {moment.tzname() or ''}".strip(), cite=cite, citations=source_numbers,
         duplicate_text=duplicate_text, date_text=date_text, check_text=check_text, web_url=web_url,

@@ -70,7 +70,7 @@ def digest_context(briefing: Briefing, subject: str, article_count: int, tz: dt.
     ``notes`` (the pipeline's) are kept for custom templates; the package's
     templates leave them to the log and the JSON attachment.
     """
-    from summarize.render import engine_text, title_text
+    from summarize.render import engine_text, title_parts, title_text
     from summarize.wording import count, date_range_text, day_text
 
     generated = local_time(briefing.generated_at, tz)
@@ -79,6 +79,7 @@ def digest_context(briefing: Briefing, subject: str, article_count: int, tz: dt.
     return {
         "subject": subject,
         "title": title_text(briefing, tz),
+        "kicker": title_parts(briefing, tz)[0],
         "date": generated.date().isoformat(),
         "day": day_text(generated.date()),
         "generated_at": f"{generated:%Y-%m-%d %H:%M} {generated.tzname() or ''}".strip(),

@@ -179,7 +179,7 @@ class _RichProgress:
 
 def bench_command(
     dataset: Annotated[str, typer.Option("--dataset", metavar="FILE_OR_NAME", help="Local .jsonl/.json/.csv/.parquet file, - for JSON lines on stdin, or a hub dataset name[:config].", show_default=False)],
-    system: Annotated[list[str], typer.Option("--system", "-s", metavar="SPEC", help="lead, extractive, lexrank or abstractive:MODEL_ID_OR_DIR; repeat for several.", show_default=False)],
+    system: Annotated[list[str], typer.Option("--system", "-s", metavar="SPEC", help="lead, extractive, lexrank, abstractive:MODEL_ID_OR_DIR, chat:MODEL_ID_OR_DIR or openai:MODEL@URL; repeat for several.", show_default=False)],
     split: Annotated[Optional[str], typer.Option("--split", metavar="NAME", help="Split of a hub dataset.", show_default="test")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, metavar="N", help="Use the first N examples (after --id-prefix).")] = None,
     id_prefix: Annotated[Optional[str], typer.Option("--id-prefix", metavar="PREFIX", help="Only examples whose id starts with this.")] = None,
@@ -197,6 +197,11 @@ def bench_command(
     entities: EntitiesOpt = "rules",
     timing_runs: Annotated[int, typer.Option("--timing-runs", min=1, max=100, metavar="N", help="Time each example this many times, each run with a freshly built system, and keep the fastest: steadier seconds for fast systems on a busy machine. Predictions come from the first run.")] = 1,
     quiet: QuietOpt = False,
+    context_tokens: Annotated[Optional[int], typer.Option("--context-tokens", min=256, metavar="N", help="chat/openai: prompt plus answer per call, in tokens.")] = None,
+    tokenizer: Annotated[Optional[str], typer.Option("--tokenizer", metavar="ID_OR_DIR", help="openai: tokenizer (hub id or directory) to count the served model's tokens with.")] = None,
+    max_concurrency: Annotated[int, typer.Option("--max-concurrency", min=1, max=256, metavar="N", help="openai: requests in flight at once.")] = 4,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="openai: seconds per request.")] = 120.0,
+    api_key_env: Annotated[str, typer.Option("--api-key-env", metavar="NAME", help="openai: environment variable holding the API key.")] = "OPENAI_API_KEY",
 ) -> None:
     """Benchmark summarisation systems on a dataset: ROUGE with CIs, entity precision, speed, memory.
 
@@ -228,13 +233,17 @@ def bench_command(
         examples = examples_from_rows(rows, settings.columns, origin=origin, id_prefix=id_prefix, limit=limit)
     except (DataError, SystemError_, EntityBackendError) as exc:
         raise fail(str(exc)) from None
-    options = SystemOptions(threads=threads, device=device_value(device), batch_size=batch_size)
+    options = SystemOptions(
+        threads=threads, device=device_value(device), batch_size=batch_size, max_words=words, context_tokens=context_tokens,
+        tokenizer=tokenizer, max_concurrency=max_concurrency, timeout=timeout, api_key_env=api_key_env,
+    )
     command = _command_line(
         ("--dataset", dataset), ("--split", split), ("--limit", limit), ("--id-prefix", id_prefix),
         *[("--system", s) for s in system], ("--words", words), ("--out", out),
         ("--id-column", id_column), ("--documents-column", documents_column), ("--references-column", references_column),
         ("--seed", seed if seed != 0 else None), ("--entities", entities if entities != "rules" else None),
         ("--timing-runs", timing_runs if timing_runs != 1 else None),
+        ("--context-tokens", context_tokens), ("--tokenizer", tokenizer),
     )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:

@@ -26,6 +26,7 @@ BENCH_COLUMNS = (
     "rougeLsum_high",
     "entity_precision_source",
     "unsupported_entities_per_summary",
+    "guard_removed_share",
     "seconds_per_example",
     "words_per_summary",
     "peak_memory_mb",
@@ -66,7 +67,7 @@ def bench_markdown(rows: Sequence[dict], intervals: Sequence[dict[str, Interval]
     """The benchmark table: one row per system (``rows`` from ``BENCH_COLUMNS``)."""
     headers = [
         "system", "n", "ROUGE-1 F1", "ROUGE-2 F1", "ROUGE-Lsum F1", "entity prec-source",
-        "s/example", "words", "peak MB",
+        "guard removed %", "s/example", "words", "peak MB",
     ]
     body = []
     for row, ivs in zip(rows, intervals):
@@ -77,6 +78,7 @@ def bench_markdown(rows: Sequence[dict], intervals: Sequence[dict[str, Interval]
             interval_text(ivs["rouge2"]),
             interval_text(ivs["rougeLsum"]),
             pct(row["entity_precision_source"]),
+            pct(row.get("guard_removed_share")),
             seconds_text(row["seconds_per_example"]),
             f"{row['words_per_summary']:.1f}",
             f"{row['peak_memory_mb']:.0f}" if row["peak_memory_mb"] is not None else "-",

@@ -93,6 +93,8 @@ class EngineChoice(str, Enum):
     auto = "auto"
     abstractive = "abstractive"
     extractive = "extractive"
+    chat = "chat"
+    openai = "openai"
 
 
 class BriefFormat(str, Enum):
@@ -114,19 +116,30 @@ class StoriesFormat(str, Enum):
 
 # Option types, defined once and reused by every command that takes them.
 PathsArg = Annotated[list[str], typer.Argument(metavar="PATH", help="Article files or folders (.txt .md .html .json .jsonl), or - for stdin.", show_default=False)]
-EngineOpt = Annotated[EngineChoice, typer.Option("--engine", "-e", envvar="BRIEFING_ENGINE", show_envvar=True, help="auto tries the model and falls back to extractive.")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID_OR_DIR", envvar="BRIEFING_MODEL", show_envvar=True, help="Seq2seq model: hub id or local directory.", show_default="sshleifer/distilbart-cnn-12-6")]
+EngineOpt = Annotated[EngineChoice, typer.Option("--engine", "-e", envvar="BRIEFING_ENGINE", show_envvar=True, help="auto tries the model (openai with --base-url, chat for a chat model, else abstractive) and falls back to extractive.")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID_OR_DIR", envvar="BRIEFING_MODEL", show_envvar=True, help="Hub id or local directory (a seq2seq model for abstractive, a chat model for chat), or the model name the server knows (openai).", show_default="sshleifer/distilbart-cnn-12-6")]
 MaxWordsOpt = Annotated[int, typer.Option("--max-words", "-w", min=10, max=2000, metavar="N", envvar="BRIEFING_MAX_WORDS", show_envvar=True, help="Word budget of each story summary.")]
 DtypeOpt = Annotated[Dtype, typer.Option("--dtype", envvar="BRIEFING_DTYPE", show_envvar=True, help="Model precision: lower is faster on supporting hardware and may change wording; int8 is CPU dynamic quantisation.")]
 BeamsOpt = Annotated[Optional[int], typer.Option("--num-beams", min=1, metavar="N", help="Beam search width.", show_default="the model's generation_config")]
 MaxNewTokensOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", min=1, metavar="N", help="Longest generated summary per chunk.", show_default="the model's generation_config")]
-PromptOpt = Annotated[Optional[Path], typer.Option("--prompt-template", metavar="FILE", dir_okay=False, help="Jinja2 template ({{ text }}) for instruction models; - reads it from stdin.", show_default="the model family's, from prompts/")]
+PromptOpt = Annotated[Optional[Path], typer.Option("--prompt-template", metavar="FILE", dir_okay=False, help="Jinja2 template ({{ text }}) for instruction models: the seq2seq prompt, or the summarise stage of chat/openai; - reads it from stdin.", show_default="the model family's, from prompts/")]
 FormatOpt = Annotated[BriefFormat, typer.Option("--format", "-f", envvar="BRIEFING_FORMAT", show_envvar=True, help="Output format.")]
 UnsupportedOpt = Annotated[GuardMode, typer.Option("--unsupported", envvar="BRIEFING_UNSUPPORTED", show_envvar=True, help="Sentences naming entities not in the sources: remove them, or keep and flag them.")]
 CiteOpt = Annotated[bool, typer.Option("--cite", metavar="", envvar="BRIEFING_CITE", show_envvar=True, help="Mark each sentence with the numbers of its supporting sources.")]
 TimezoneOpt = Annotated[Optional[str], typer.Option("--timezone", metavar="ZONE", envvar="BRIEFING_TIMEZONE", show_envvar=True, help="Time zone of the dates shown (IANA name, e.g. Asia/Tokyo).", show_default="TZ, else the system's")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", metavar="FILE", dir_okay=False, envvar="BRIEFING_CONFIG", show_envvar=True, help="Config file: a TOML table of option defaults per command (brief, stories, eval, bench).", show_default="$XDG_CONFIG_HOME/briefing/config.toml")]
 
+# Instruction engines (chat, openai); see docs/engines.md.
+LanguageOpt = Annotated[Optional[str], typer.Option("--language", metavar="LANGUAGE", envvar="BRIEFING_LANGUAGE", show_envvar=True, help="Write the briefing in this language (name or code: German, de); chat and openai engines only.", show_default="the sources' language")]
+PromptsDirOpt = Annotated[Optional[Path], typer.Option("--prompts-dir", metavar="DIR", exists=True, file_okay=False, help="Folder whose summarize.j2, fuse.j2 or headline.j2 replace the shipped prompts (chat, openai).")]
+ContextTokensOpt = Annotated[Optional[int], typer.Option("--context-tokens", min=256, metavar="N", help="Prompt plus answer per call, in tokens (chat, openai).", show_default="the model's, at most 8192 (chat); 4096 (openai)")]
+ThinkingOpt = Annotated[bool, typer.Option("--thinking", help="Let thinking models (Qwen3, ...) think before answering: slower; the reasoning is stripped.")]
+BaseUrlOpt = Annotated[Optional[str], typer.Option("--base-url", metavar="URL", envvar="BRIEFING_BASE_URL", show_envvar=True, help="OpenAI-compatible server (openai engine), e.g. http://localhost:11434/v1 (Ollama).")]
+ApiKeyEnvOpt = Annotated[str, typer.Option("--api-key-env", metavar="NAME", help="Environment variable holding the server's API key, if it needs one.")]
+TokenizerOpt = Annotated[Optional[str], typer.Option("--tokenizer", metavar="ID_OR_DIR", help="Hub id or directory of the served model's tokenizer, to count tokens exactly (openai).", show_default="a high character estimate")]
+MaxConcurrencyOpt = Annotated[int, typer.Option("--max-concurrency", min=1, max=256, metavar="N", help="Requests in flight at once (openai).")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Seconds one request may take (openai).")]
+RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=20, metavar="N", help="Further tries after a timeout, 429 or 5xx, with exponential backoff (openai).")]
 
 def _print_version(value: bool) -> None:
     if value:
@@ -223,6 +236,16 @@ def brief(
     timezone: TimezoneOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    language: LanguageOpt = None,
+    prompts_dir: PromptsDirOpt = None,
+    context_tokens: ContextTokensOpt = None,
+    thinking: ThinkingOpt = False,
+    base_url: BaseUrlOpt = None,
+    api_key_env: ApiKeyEnvOpt = "OPENAI_API_KEY",
+    tokenizer: TokenizerOpt = None,
+    max_concurrency: MaxConcurrencyOpt = 4,
+    timeout: TimeoutOpt = 120.0,
+    retries: RetriesOpt = 3,
 ) -> None:
     """Summarise articles into a briefing: a headline, summary and sources per story.
 
@@ -240,6 +263,9 @@ def brief(
             engine=engine.value, model=model, max_words=max_words, threads=threads, device=device_value(device),
             dtype=dtype.value, batch_size=batch_size, generation=generation,
             prompt_template=str(template_file) if template_file else None, unsupported=unsupported.value,
+            language=language, prompts_dir=str(prompts_dir) if prompts_dir else None, context_tokens=context_tokens,
+            thinking=thinking, base_url=base_url, api_key_env=api_key_env, tokenizer=tokenizer,
+            max_concurrency=max_concurrency, timeout=timeout, retries=retries,
         )
         inputs = read_inputs(paths, quiet)
         with progress_bars(quiet) as bars:
@@ -252,6 +278,10 @@ def brief(
                 bars.remove_task(loading)
             if fallback:
                 warn(f"model unavailable, using the extractive engine instead: {fallback}", quiet)
+            if language and not summarizer.writes_language:
+                from summarize.pipeline import language_note
+
+                warn(language_note(language, summarizer), quiet)
             if bars is not None and hasattr(summarizer, "on_progress"):
                 task = bars.add_task("Summarising", total=None)
                 summarizer.on_progress = lambda done, total: bars.update(task, completed=done, total=total)

@@ -95,6 +95,8 @@ def summarize_stories(
                 item.summaries = summaries
                 item.notes.append("chunk summaries did not shrink; they were concatenated instead of fused")
                 continue
+            for chunk in next_plan.chunks:
+                chunk.level = level
             pending.append((item, next_plan.chunks))
     summaries = [_finish(item, max_words, unsupported, annotate) for item in work]
     if annotate:
@@ -117,16 +119,23 @@ def summarize_documents(documents: Sequence[str], engine: Summarizer, max_words:
     factual guard included; only what a bare text cannot carry (headline,
     sources, sentence attribution, the entity report) is skipped.
     """
+    return summarize_cluster(documents, engine, max_words).summary
+
+
+def summarize_cluster(documents: Sequence[str], engine: Summarizer, max_words: int) -> StorySummary:
+    """``summarize_documents`` with the story summary it makes: ``factual`` holds
+    ``guarded_sentences`` and ``removed_sentences``, what the factual guard checked and removed."""
     articles = [Article(id=f"doc-{i}", text=text) for i, text in enumerate(documents) if text and text.strip()]
     if not articles:
-        return ""
-    return summarize_story(Story(id="cluster", articles=articles), engine, max_words, annotate=False).summary
+        return StorySummary("cluster", "", [], [], factual={"removed_sentences": [], "guarded_sentences": 0})
+    return summarize_story(Story(id="cluster", articles=articles), engine, max_words, annotate=False)
 
 
 def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) -> StorySummary:
     story = item.story
     sources = [article.text for article in story.articles]
     sentences = _distinct_sentences(_clean_output(s) for summary in item.summaries for s in summary)
+    guarded = len(sentences)
     sentences, flags, removed = factual_guard(sentences, sources, unsupported)
     if removed:
         item.notes.append(f"{count(len(removed), 'sentence')} removed: naming entities the sources do not contain")
@@ -146,8 +155,8 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) 
         sources=make_sources(story) if annotate else [],
         notes=item.notes,
     )
-    if annotate:
-        summary.factual = story_factual_check(summary.summary, sources, removed)
+    summary.factual = story_factual_check(summary.summary, sources, removed) if annotate else {"removed_sentences": removed}
+    summary.factual["guarded_sentences"] = guarded  # what the guard checked: the share it removed is a benchmark figure
     return summary
 
 

@@ -72,10 +72,15 @@ class Story:
 
 @dataclass
 class Chunk:
-    """Whole sentences of one story that together fit the model's input."""
+    """Whole sentences of one story that together fit the model's input.
+
+    ``level`` 0 holds sentences of the story's articles; level n > 0 holds
+    sentences of the summaries of level n - 1, to be fused.
+    """
 
     story_id: str
     sentences: list[Sentence]
+    level: int = 0
 
     @property
     def text(self) -> str:

@@ -13,7 +13,11 @@ def test_tables():
            "words_per_summary": 98.4, "peak_memory_mb": 301.2}
     text = bench_markdown([row], [intervals((0.3, 0.2, 0.4), (0.07, 0.05, 0.09), (0.25, 0.2, 0.3))], "Caption.")
     assert text.startswith("Caption.\n\n| system |")
-    assert "| `lead` | 3 | 30.0 [20.0, 40.0] | 7.0 [5.0, 9.0] | 25.0 [20.0, 30.0] | 90.0 | 0.0123 | 98.4 | 301 |" in text
+    # lead has no factual guard: its "guard removed %" is "-"
+    assert "| `lead` | 3 | 30.0 [20.0, 40.0] | 7.0 [5.0, 9.0] | 25.0 [20.0, 30.0] | 90.0 | - | 0.0123 | 98.4 | 301 |" in text
+    guarded = bench_markdown([{**row, "system": "chat:m", "guard_removed_share": 0.125}],
+                             [intervals((0.3, 0.2, 0.4), (0.07, 0.05, 0.09), (0.25, 0.2, 0.3))], "Caption.")
+    assert "| entity prec-source | guard removed % |" in guarded and "| 90.0 | 12.5 | 0.0123 |" in guarded
 
 
 def test_seconds_keep_three_significant_digits():

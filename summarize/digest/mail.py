@@ -24,10 +24,9 @@ from pathlib import Path
 
 import jinja2
 
-from summarize.digest.config import MailConfig, subject_fields
+from summarize.digest.config import MailConfig, local_time, subject_fields
 from summarize.models import Briefing, StorySummary
 from summarize.outlets import web_url  # the one rule for live links: http(s) only
-from summarize.wording import local_time
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -53,33 +52,34 @@ def make_message_id(created: dt.datetime, content_hash: str, sender: str) -> str
     return f"<{stamp}.{content_hash[:12]}.briefing@{domain}>"
 
 
-def make_subject(template: str, briefing: Briefing, article_count: int, tz: dt.tzinfo | None = None) -> str:
+def make_subject(template: str, briefing: Briefing, article_count: int, zone: dt.tzinfo | None = None) -> str:
     """The subject from its template (fields: date, stories, articles, stories_text).
 
-    The date is the reader's (``tz``, default ``summarize.wording.reader_timezone()``):
-    a 06:30 digest in Tokyo is dated that morning, not the UTC day before.
+    ``{date}`` is the day in the reader's time zone (``zone``, or the
+    machine's local zone when None): a 06:30 digest in Tokyo is dated that
+    morning, not the previous day in UTC.
     """
-    day = local_time(briefing.generated_at, tz).date()
+    day = local_time(briefing.generated_at, zone).date()
     subject = template.format(**subject_fields(day, len(briefing.stories), article_count))
     return " ".join(subject.split())  # a header must not fold in odd places or carry newlines
 
 
-def digest_context(briefing: Briefing, subject: str, article_count: int, tz: dt.tzinfo | None = None) -> dict:
-    """Plain data for the templates: no model objects, links only for http(s) URLs, times in ``tz``.
+def digest_context(briefing: Briefing, subject: str, article_count: int, zone: dt.tzinfo | None = None) -> dict:
+    """Plain data for the templates: no model objects, links only for http(s) URLs; times in the reader's zone.
 
     ``notes`` (the pipeline's) are kept for custom templates; the package's
     templates leave them to the log and the JSON attachment.
     """
-    from summarize.render import engine_text, title_parts, title_text
-    from summarize.wording import count, date_range_text, day_text
+    from summarize.render import engine_text
+    from summarize.wording import count, date_range_text, day_text, part_of_day
 
-    generated = local_time(briefing.generated_at, tz)
+    generated = local_time(briefing.generated_at, zone)
     span = date_range_text(briefing.news_dates)
     coverage = f"{count(len(briefing.stories), 'story')} from {count(article_count, 'article')}"
     return {
         "subject": subject,
-        "title": title_text(briefing, tz),
-        "kicker": title_parts(briefing, tz)[0],
+        "title": f"{part_of_day(generated)} briefing, {day_text(generated.date())}",
+        "kicker": f"{part_of_day(generated)} briefing",
         "date": generated.date().isoformat(),
         "day": day_text(generated.date()),
         "generated_at": f"{generated:%Y-%m-%d %H:%M} {generated.tzname() or ''}".strip(),
@@ -109,16 +109,21 @@ def build_message(
     content_hash: str,
     article_count: int,
     json_text: str | None = None,
-    tz: dt.tzinfo | None = None,
+    zone: dt.tzinfo | None = None,
 ) -> EmailMessage:
-    """The whole message: headers, text and HTML alternatives, optional JSON attachment."""
-    subject = make_subject(mail.subject, briefing, article_count, tz)
-    text, html = render_bodies(digest_context(briefing, subject, article_count, tz), mail.html_template, mail.text_template)
+    """The whole message: headers, text and HTML alternatives, optional JSON attachment.
+
+    Dates (subject, body, ``Date`` header, attachment name) are in ``zone``,
+    the reader's time zone (None: the machine's local zone).
+    """
+    subject = make_subject(mail.subject, briefing, article_count, zone)
+    context = digest_context(briefing, subject, article_count, zone)
+    text, html = render_bodies(context, mail.html_template, mail.text_template)
     message = EmailMessage(policy=email.policy.SMTP)
     message["Subject"] = subject
     message["From"] = mail.sender
     message["To"] = ", ".join(mail.to)
-    message["Date"] = email.utils.format_datetime(created.astimezone(dt.timezone.utc))
+    message["Date"] = email.utils.format_datetime(local_time(created, zone))
     message["Message-ID"] = make_message_id(created, content_hash, mail.sender)
     message["X-Briefing-Content-Hash"] = content_hash
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
@@ -129,7 +134,7 @@ def build_message(
             json_text.encode("utf-8"),
             maintype="application",
             subtype="json",
-            filename=f"briefing-{local_time(created, tz):%Y-%m-%d}.json",
+            filename=f"briefing-{local_time(created, zone):%Y-%m-%d}.json",
         )
     _fix_boundaries(message, content_hash)
     return message
@@ -200,6 +205,11 @@ def _story_context(story: StorySummary) -> dict:
         ],
         "notes": list(story.notes),
     }
+
+
+def is_web_url(url: str | None) -> bool:
+    """Only http(s) URLs become links, in every channel (the one rule: ``summarize.outlets.web_url``)."""
+    return web_url(url) is not None
 
 
 def _environment(override: Path | None, autoescape: bool) -> jinja2.Environment:

@@ -27,11 +27,14 @@ class Summarizer(ABC):
         model: the model id or directory, or None when the engine has no model.
         max_input_tokens: the longest input one call may take, counted by
             ``count_tokens``; None when input length is unbounded.
+        writes_language: whether the engine follows a ``language`` option
+            (instruction engines); the others write in their input's language.
     """
 
     name: str = ""
     model: str | None = None
     max_input_tokens: int | None = None
+    writes_language: bool = False  # can write in a language other than the input's (instruction engines)
 
     def count_tokens(self, text: str) -> int:
         """Length of ``text`` in the units ``max_input_tokens`` is counted in (here: whitespace-separated words)."""

@@ -145,13 +145,14 @@ def test_templates_can_be_overridden_by_path(tmp_path):
     assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == "* Peace talks <script>alert('x')</script> in Istanbul\n* Ferry resumes\n"
 
 
-def test_the_digest_is_dated_in_the_readers_time_zone(monkeypatch):
+def test_the_digest_is_dated_in_the_readers_time_zone():
+    from zoneinfo import ZoneInfo
+
     evening_utc = dt.datetime(2025, 5, 14, 21, 30, tzinfo=dt.timezone.utc)  # 06:30 on the 15th in Tokyo
     briefing = _briefing()
     briefing.generated_at = evening_utc
-    monkeypatch.setenv("TZ", "Asia/Tokyo")
     built = build_message(briefing, _mail(attach_json=True), created=evening_utc, content_hash=HASH, article_count=3,
-                          json_text=briefing_json(briefing))
+                          json_text=briefing_json(briefing), zone=ZoneInfo("Asia/Tokyo"))
     message = _parse(message_bytes(built))
     assert message["Subject"] == "Briefing 2025-05-15: 2 stories from 3 articles"
     text = message.get_body(("plain",)).get_content()

@@ -309,3 +309,11 @@ def test_an_engine_refusing_a_device_is_one_line_and_auto_falls_back(seeds_dir, 
     auto = runner.invoke(app, ["brief", str(seeds_dir), "--device", "cuda"])
     assert auto.exit_code == 0 and len(auto.stderr.strip().splitlines()) == 1
     assert "using the extractive engine instead: --device cuda" in auto.stderr
+
+
+def test_digest_quiet_is_errors_only(tmp_path):
+    config = Path(__file__).resolve().parents[1] / "examples" / "digest.toml"
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path)}
+    result = runner.invoke(app, ["digest", "--config", str(config), "--dry-run", "--output", str(tmp_path / "m.eml"), "-q"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "" and (tmp_path / "m.eml").exists()

@@ -135,9 +135,10 @@ def _brief_config(environ: Mapping[str, str]) -> tuple[Path | None, Path]:
 
 
 def _digest_config(environ: Mapping[str, str]) -> tuple[Path | None, Path]:
+    from summarize.digest.config import default_config_path  # where `briefing digest` looks without --config
+
     named = environ.get("BRIEFING_DIGEST_CONFIG", "").strip()
-    base = environ.get("XDG_CONFIG_HOME", "").strip()
-    default = (Path(base) if base else Path.home() / ".config") / "briefing" / "digest.toml"
+    default = default_config_path(environ)
     if named:
         return Path(named).expanduser(), default
     return (default if default.is_file() else None), default

@@ -115,3 +115,11 @@ def test_a_source_without_a_title_is_named_by_its_own_lead():
     article = Article("x", "OSLO, Norway (AP) _ Norway's parliament approved a plan on Tuesday to electrify all "
                            "domestic ferries by 2030, the transport ministry said. More text follows here.")
     assert article_headline(article) == "Norway's parliament approved a plan to electrify all domestic ferries by 2030"
+
+
+def test_the_seq2seq_engine_writes_headlines_by_compressing_its_summary_lead(tiny_model_dir):
+    from summarize.engines.abstractive import AbstractiveSummarizer
+
+    engine = AbstractiveSummarizer(str(tiny_model_dir), threads=1)
+    summaries = ["LONDON (AP) _ The city council approved the new tram line on Monday, officials said. It opens in 2027.", ""]
+    assert engine.write_headlines(summaries) == ["The city council approved the new tram line", None]

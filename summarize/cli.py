@@ -165,8 +165,9 @@ def main_options(
     if path is None:
         return
     commands = {name: command for name, command in ctx.command.commands.items() if name not in ("digest", "doctor")}
+    text = sys.stdin.read() if str(path) == "-" else None  # --config - reads the file from stdin
     try:
-        ctx.default_map = load_defaults(path, commands)
+        ctx.default_map = load_defaults(Path("<stdin>") if text is not None else path, commands, text=text)
     except ConfigError as exc:
         raise fail(exc.problems) from None
 

@@ -317,3 +317,10 @@ def test_digest_quiet_is_errors_only(tmp_path):
     result = runner.invoke(app, ["digest", "--config", str(config), "--dry-run", "--output", str(tmp_path / "m.eml"), "-q"], env=env)
     assert result.exit_code == 0, result.output
     assert result.stderr == "" and (tmp_path / "m.eml").exists()
+
+
+def test_config_can_come_from_stdin(seeds_dir):
+    result = runner.invoke(app, ["--config", "-", "brief", str(seeds_dir), "-f", "json"], input='[brief]\nengine = "extractive"\n')
+    assert result.exit_code == 0 and json.loads(result.stdout)["engine"] == "extractive"
+    bad = runner.invoke(app, ["--config", "-", "brief", str(seeds_dir)], input="[brief]\nengine = 3\n")
+    assert bad.exit_code == 2 and bad.stderr.startswith("briefing: error: <stdin>: [brief] engine:")

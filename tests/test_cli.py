@@ -142,6 +142,10 @@ def test_briefings_name_outlets_and_carry_no_pipeline_notes(folder, seeds_dir):
             assert note not in body, (fmt, note)
         assert "…" not in body
         assert "Reuters" in body
+        if fmt == "html":
+            import html5lib
+
+            html5lib.HTMLParser(strict=True).parse(body)  # well-formed HTML5, or a ParseError
     data = json.loads(runner.invoke(app, ["brief", str(path), "-e", "extractive", "-f", "json"]).stdout)
     origins = [s["origin"] for story in data["stories"] for s in story["sources"]]
     assert all(origin.endswith(".txt") for origin in origins)  # the file stays in JSON

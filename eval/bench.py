@@ -442,14 +442,18 @@ def write_results(report: BenchReport, out: Path) -> list[Path]:
     """Write results.json, results.csv, results.md and results.png."""
     rows = [s.row() for s in report.systems]
     intervals = [s.intervals() for s in report.systems]
-    payload = {"settings": report.settings, "systems": [s.to_dict() for s in report.systems], "errors": report.errors}
+    from summarize.records import envelope
+
+    payload = envelope("bench", {"settings": report.settings, "systems": [s.to_dict() for s in report.systems], "errors": report.errors})
     caption = (
         f"ROUGE F1 x100 with 95% bootstrap CI on {report.settings['dataset']}"
         + (f" (ids {report.settings['id_prefix']}*)" if report.settings.get("id_prefix") else "")
         + f", {report.settings['examples']} examples, {report.settings['words']}-word budget; "
         "several references: mean over references."
     )
-    title = f"{Path(str(report.settings['dataset'])).name}, {report.settings['words']} words"
+    prefix = f" ({report.settings['id_prefix']}*)" if report.settings.get("id_prefix") else ""
+    title = (f"ROUGE F1 on {Path(str(report.settings['dataset'])).name}{prefix}: "
+             f"n = {report.settings['examples']}, {report.settings['words']}-word summaries")
     return [
         io.write_json(out / "results.json", payload),
         io.write_text(out / "results.csv", io.csv_text(rows, BENCH_COLUMNS)),

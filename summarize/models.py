@@ -30,12 +30,11 @@ class Article:
     origin: str = ""
 
     @property
-    def outlet(self) -> str:
-        """The outlet when known, else the file name it came from."""
-        if self.source:
-            return self.source
-        name = self.origin.rsplit("/", 1)[-1]
-        return name or self.id
+    def outlet(self) -> str | None:
+        """The outlet by name when something names it, else None (never a file name; see ``summarize.outlets``)."""
+        from summarize.outlets import outlet_of
+
+        return outlet_of(self)
 
 
 @dataclass(frozen=True)
@@ -94,14 +93,27 @@ class Chunk:
 
 @dataclass
 class Source:
-    """How a briefing names one article of a story."""
+    """How a briefing names one article of a story.
+
+    ``title`` is the article's own title (None when it has none: nothing is
+    invented in its place); ``headline`` is what a reader sees, the title or
+    a headline made from the article's lead. ``outlet`` names the publisher
+    (None when nothing names it); ``origin`` is the file (and line) it was
+    read from, kept for machines, never shown as an outlet.
+    """
 
     article_id: str
-    title: str
-    outlet: str
+    title: str | None
+    outlet: str | None
     date: dt.date | None = None
     url: str | None = None
     duplicate_of: str | None = None
+    headline: str | None = None
+    origin: str = ""
+
+    @property
+    def display_title(self) -> str:
+        return self.headline or self.title or "Untitled article"
 
 
 @dataclass
@@ -168,3 +180,13 @@ class Briefing:
     stories: list[StorySummary]
     notes: list[str] = field(default_factory=list)  # run-level: skipped inputs, truncation
     settings: dict = field(default_factory=dict)
+    fallback: str | None = None  # why the model was not used, when the engine fell back
+
+    @property
+    def article_count(self) -> int:
+        return sum(len(s.sources) for s in self.stories)
+
+    @property
+    def news_dates(self) -> list[dt.date]:
+        """The dates of the articles covered, for the date range a reader sees."""
+        return [source.date for story in self.stories for source in story.sources if source.date]

@@ -168,6 +168,7 @@ def build_briefing(
         stories=summaries,
         notes=[*notes, *run_notes],
         settings=settings,
+        fallback=fallback_reason,
     )
 
 

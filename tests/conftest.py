@@ -23,6 +23,16 @@ SEEDS = REPO / "seeds"
 SHARED_BENCH = REPO.parent / "shared" / "bench"
 
 
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch, tmp_path_factory):
+    """No test reads the developer's config files, BRIEFING_* settings or time zone."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-config"))
+    monkeypatch.setenv("TZ", "UTC")  # dates shown in the reader's zone: the same on every machine
+    for name in list(os.environ):
+        if name.startswith("BRIEFING_") and name != "BRIEFING_PROMPTS_DIR":
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _one_torch_thread():
     import torch

@@ -40,7 +40,8 @@ def test_server_down_is_one_line_and_auto_falls_back(seeds_dir):
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["brief", str(seeds_dir), "--base-url", url, "--model", "qwen3:4b"])
     assert result.exit_code == 0 and "using the extractive engine instead" in result.stderr
-    assert f"engine: extractive (fallback: cannot reach the server at {url}" in result.stdout
+    assert f"model unavailable, using the extractive engine instead: cannot reach the server at {url}" in result.stderr
+    assert "the summarisation model could not be loaded" in result.stdout  # the raw reason stays on stderr and in JSON
 
 
 def test_server_failing_mid_run_is_one_line(seeds_dir, fault_server):

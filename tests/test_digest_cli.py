@@ -65,7 +65,7 @@ def test_dry_run_of_the_example_config_writes_a_message_a_client_can_show(xdg):
     assert [p.get_content_type() for p in alternative.iter_parts()] == ["text/plain", "text/html"]
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert "Sources (5)" in text and "Sources (5)" in html
+    assert "Sources (5)" in text and ">Sources</p>" in html
     assert "Istanbul" in text and "Advertisement" not in text
     briefing = json.loads(attachment.get_content())
     assert len(briefing["stories"]) == 1 and len(briefing["stories"][0]["article_ids"]) == 5

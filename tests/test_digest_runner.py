@@ -350,4 +350,4 @@ def test_subject_is_dated_in_the_readers_time_zone(tmp_path, articles, monkeypat
     message = _parse(server.messages[0].data)
     assert message["Subject"] == "Morning briefing 2025-05-15: 2 stories"
     assert message["Date"].endswith("+0900")
-    assert "made 2025-05-15 06:30 JST" in message.get_body(("plain",)).get_content()
+    assert "Made 2025-05-15 06:30 JST" in message.get_body(("plain",)).get_content()

@@ -18,6 +18,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from summarize.cli_common import QuietOpt
 from summarize.console import fail
 from summarize.digest.config import (
     ConfigError,
@@ -104,7 +105,8 @@ def digest(
     check_config: Annotated[
         bool, typer.Option("--check-config", help="Check the config and print the effective values (secrets masked); run nothing.")
     ] = False,
-    log_level: Annotated[Optional[str], typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR. [default: log.level]")] = None,
+    log_level: Annotated[Optional[str], typer.Option("--log-level", metavar="LEVEL", help="DEBUG, INFO, WARNING or ERROR.", show_default="log.level")] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Send the briefing of new articles by email, webhook and/or feed file; safe to run from cron.
 
@@ -119,8 +121,8 @@ def digest(
     usage; 3 another run is active; 4 sources, engine, state or outbox failed.
     """
     environ = dict(os.environ)
-    if log_level is not None:
-        environ["BRIEFING_DIGEST_LOG_LEVEL"] = log_level
+    if log_level is not None or quiet:
+        environ["BRIEFING_DIGEST_LOG_LEVEL"] = log_level or "ERROR"  # --quiet: errors only, as every command
     try:
         loaded = load_config(find_config(config, environ), environ)
     except ConfigError as exc:

@@ -18,7 +18,6 @@ import datetime as dt
 import email.policy
 import email.utils
 import json
-import urllib.parse
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -27,6 +26,7 @@ import jinja2
 
 from summarize.digest.config import MailConfig, local_time, subject_fields
 from summarize.models import Briefing, StorySummary
+from summarize.outlets import web_url  # the one rule for live links: http(s) only
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -65,13 +65,26 @@ def make_subject(template: str, briefing: Briefing, article_count: int, zone: dt
 
 
 def digest_context(briefing: Briefing, subject: str, article_count: int, zone: dt.tzinfo | None = None) -> dict:
-    """Plain data for the templates: no model objects, links only for http(s) URLs; times in the reader's zone."""
+    """Plain data for the templates: no model objects, links only for http(s) URLs; times in the reader's zone.
+
+    ``notes`` (the pipeline's) are kept for custom templates; the package's
+    templates leave them to the log and the JSON attachment.
+    """
+    from summarize.render import engine_text
+    from summarize.wording import count, date_range_text, day_text, part_of_day
+
     generated = local_time(briefing.generated_at, zone)
+    span = date_range_text(briefing.news_dates)
+    coverage = f"{count(len(briefing.stories), 'story')} from {count(article_count, 'article')}"
     return {
         "subject": subject,
+        "title": f"{part_of_day(generated)} briefing, {day_text(generated.date())}",
+        "kicker": f"{part_of_day(generated)} briefing",
         "date": generated.date().isoformat(),
-        "day": generated.strftime("%A %d %B %Y"),
-        "generated_at": generated.strftime("%Y-%m-%d %H:%M %Z").strip(),
+        "day": day_text(generated.date()),
+        "generated_at": f"{generated:%Y-%m-%d %H:%M} {generated.tzname() or ''}".strip(),
+        "coverage": f"{coverage}, news {'from' if ' to ' in span else 'of'} {span}" if span else coverage,
+        "engine_line": engine_text(briefing),
         "engine": briefing.engine,
         "model": briefing.model,
         "story_count": len(briefing.stories),
@@ -161,7 +174,8 @@ def _fix_boundaries(message: EmailMessage, content_hash: str) -> None:
 
 
 def _story_context(story: StorySummary) -> dict:
-    from summarize.render import factual_line
+    from summarize.render import check_text, duplicate_text, factual_line
+    from summarize.wording import date_text
 
     check = story.factual or {}
     flagged = [s for s in story.sentences if getattr(s, "unsupported", None)]
@@ -174,15 +188,18 @@ def _story_context(story: StorySummary) -> dict:
             s.text + (f" [not in the sources: {', '.join(s.unsupported)}]" if getattr(s, "unsupported", None) else "")
             for s in story.sentences
         ),
-        "check": factual_line(story),  # the same line `briefing brief` prints
+        "check": factual_line(story),  # the entity check in full (for custom templates)
         "check_failed": bool(check.get("unsupported") or check.get("removed_sentences") or flagged),
+        "warning": check_text(story),  # what the reader must know: names the summary keeps that the sources lack
         "sources": [
             {
-                "title": source.title,
+                "title": source.display_title,
                 "outlet": source.outlet,
                 "date": source.date.isoformat() if source.date else None,
-                "url": source.url if is_web_url(source.url) else None,
+                "date_text": date_text(source.date) if source.date else None,
+                "url": web_url(source.url),
                 "duplicate_of": source.duplicate_of,
+                "duplicate_text": duplicate_text(story, source),
             }
             for source in story.sources
         ],
@@ -191,8 +208,8 @@ def _story_context(story: StorySummary) -> dict:
 
 
 def is_web_url(url: str | None) -> bool:
-    """Only http(s) URLs become links: javascript: or data: URLs would be live even when escaped."""
-    return bool(url) and urllib.parse.urlsplit(url).scheme in ("http", "https")
+    """Only http(s) URLs become links, in every channel (the one rule: ``summarize.outlets.web_url``)."""
+    return web_url(url) is not None
 
 
 def _environment(override: Path | None, autoescape: bool) -> jinja2.Environment:

@@ -59,8 +59,10 @@ class Summarizer(ABC):
     def write_headlines(self, summaries: Sequence[str], max_words: int = 12) -> list[str | None]:
         """A headline of at most ``max_words`` words for each story summary, or None.
 
-        None means the engine writes no headline for that summary and the
-        caller builds one from the story's text; the base writes none.
+        None means "this engine writes no headline": the caller builds one
+        from the story's text. Engines that can write one (a chat model from
+        its headline prompt, a seq2seq model by compressing its summary's
+        lead) override this.
         """
         return [None] * len(summaries)
 

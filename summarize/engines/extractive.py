@@ -33,7 +33,13 @@ chunk. For each chunk:
    ("He said", "This", "They", "But") is a candidate only once the sentence
    before it in its article has been chosen. Only when nothing at all could
    otherwise be chosen does the best such sentence stand alone.
-5. **Reading order.** Sentences come by importance (the order in which
+5. **What the reader knows.** A chunk's ``known`` sentences (earlier
+   digests' summaries of the story, for an update summary) count as
+   already chosen: their concepts start covered, so a sentence is worth only
+   what it adds to them, and one that adds too little (step 3) is not taken.
+   When nothing can be taken, the one sentence chosen anyway is the one
+   bringing the most new concept weight (all of it, when nothing is known).
+6. **Reading order.** Sentences come by importance (the order in which
    the greedy chose them: the most central first), then by position in their
    source article; a dangling sentence comes right after its predecessor.
 
@@ -122,6 +128,7 @@ class _Candidates:
     successor: list[int]  # index of the next sentence of the same article, or -1
     concepts: list[tuple[int, ...]]  # the distinct concept ids of each sentence
     weights: list[int]  # per concept id: the number of sentences that state it
+    known: frozenset[int] = frozenset()  # concept ids the reader already knows (Chunk.known)
 
 
 class ExtractiveSummarizer(SentenceSelector):
@@ -180,17 +187,18 @@ class ExtractiveSummarizer(SentenceSelector):
             eligible = [True] * len(texts)
         dangling = [_DANGLING.match(text) is not None for text in texts]
         token_lists = list(map(sentence_tokens, texts))
+        known_token_lists = list(map(sentence_tokens, chunk.known))
         index = {(article, position): i for i, (_, _, article, position) in enumerate(kept)}
         successor = [index.get((article, position + 1), -1) for _, _, article, position in kept]
 
         # Bigram concepts. Plain Python, not numpy: stories hold tens to a few
         # hundred sentences, where numpy's per-call overhead costs more than it saves.
-        missing = set(chain.from_iterable(token_lists)).difference(self._codes)
+        missing = set(chain.from_iterable(token_lists + known_token_lists)).difference(self._codes)
         if missing:
             if len(self._codes) + len(missing) > _MAX_CACHED_TOKENS:  # a long-lived process: start afresh
                 self._codes.clear()
                 self._stem_ids.clear()
-                missing = set(chain.from_iterable(token_lists))
+                missing = set(chain.from_iterable(token_lists + known_token_lists))
             self._encode(missing)
         code_of = self._codes
         concept_ids: dict[int, int] = {}
@@ -207,7 +215,14 @@ class ExtractiveSummarizer(SentenceSelector):
         for ids in concepts:
             for k in ids:
                 weights[k] += 1
-        return _Candidates(texts, words, positions, eligible, dangling, successor, concepts, weights)
+        known = set()
+        for tokens in known_token_lists:  # the known concepts that the story states
+            codes = [code_of[t] for t in tokens]
+            known.update(
+                concept_ids.get((a >> 1) * _STEM_ID_LIMIT + (b >> 1), -1) for a, b in zip(codes, codes[1:]) if not a & b & 1
+            )
+        known.discard(-1)
+        return _Candidates(texts, words, positions, eligible, dangling, successor, concepts, weights, frozenset(known))
 
 
 def _greedy(c: _Candidates, max_words: int) -> list[int]:
@@ -221,6 +236,8 @@ def _greedy(c: _Candidates, max_words: int) -> list[int]:
     """
     n = len(c.texts)
     uncovered = list(c.weights)
+    for k in c.known:  # what the reader already knows counts as covered
+        uncovered[k] = 0
     prior = [(1.0 + p) ** -POSITION_EXPONENT / max(w, 1) ** LENGTH_EXPONENT for p, w in zip(c.positions, c.words)]
     total = [sum(map(c.weights.__getitem__, ids)) for ids in c.concepts]
     chosen: list[int] = []
@@ -260,7 +277,9 @@ def _greedy(c: _Candidates, max_words: int) -> list[int]:
             pool = [i for i in range(n) if rule(i)]
             if pool:
                 break
-        chosen = [max(pool, key=lambda i: ((total[i] + 1e-9) * prior[i], -i))]
+        # by what it brings: all its weight, less what the reader already knows
+        new = [sum(map(uncovered.__getitem__, ids)) for ids in c.concepts]
+        chosen = [max(pool, key=lambda i: ((new[i] + 1e-9) * prior[i], -i))]
     return chosen
 
 

@@ -92,7 +92,7 @@ def test_stories_shows_two_groups_with_an_unrelated_article(seeds_dir):
 
 def test_stories_explain_why_their_articles_are_together(seeds_dir):
     result = runner.invoke(app, ["stories", str(seeds_dir), str(UNRELATED), "--format", "json"])
-    seeds_story, tram_story = json.loads(result.stdout)
+    seeds_story, tram_story = json.loads(result.stdout)["stories"]
     why = seeds_story["why"]
     assert {"entity": "Medinsky", "articles": 5} in why["shared_entities"]
     assert why["shared_terms"] and why["first_date"] == "2025-05-15" and why["dated_articles"] == 3

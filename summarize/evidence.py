@@ -36,23 +36,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from summarize.features import entity_tokens
+from summarize.sentences import split_sentences
 
 # Words of the lead, in whole sentences, that key facts are taken from. 30
 # words is about one news lead sentence; longer leads pulled in the
 # side-details of long reports, which then looked like conflicts within one
 # story (measured on DUC 2003, docs/grouping.md).
 LEAD_WORDS = 30
-# Characters read to find the lead (a lead never needs more).
+# Characters read to find the lead (30 words never need more).
 _LEAD_CHARS = 1500
 # An article needs this many mentions of a fact in a cluster for it to be
 # established (see the module docstring).
 MIN_ARTICLES_FOR_FACT = 2
 
-# A wire dateline ("LONDON (AP) _", "BANGKOK, Thailand (AP) _", "NEW YORK --"):
-# where the reporter filed, not where the event happened; reports of one story
-# come from several cities.
+# A wire dateline ("LONDON (AP) _", "BANGKOK, Thailand (AP) _", "NEW YORK --",
+# "PARIS (Reuters) - "): where the reporter filed, not where the event
+# happened; reports of one story come from several cities. A single hyphen
+# counts only after an agency tag, so that a capitalised opening is kept.
 _DATELINE = re.compile(
-    r"^\s*[A-Z][A-Z .,'\-]{1,60}?(?:,\s*[A-Z][\w .]+)?\s*(?:\([A-Za-z]+\))?\s*(?:_|--|\u2014|\u2013)\s"
+    r"^\s*[A-Z][A-Z .,'\-]{1,60}?(?:,\s*[A-Z][\w .]+)?\s*"
+    r"(?:\([A-Za-z]+\)\s*(?:_|-{1,2}|\u2014|\u2013)|(?:_|--|\u2014|\u2013))\s"
 )
 # Relative dates ("on Saturday") and agency tags are not facts of the event:
 # two reports of one event are often filed on different days.
@@ -60,7 +63,6 @@ _NOT_FACTS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow tonight "
     "ap afp reuters upi dpa".split()
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?\"'\u201d])\s+|\n+")
 
 
 def strip_dateline(text: str) -> str:
@@ -70,14 +72,9 @@ def strip_dateline(text: str) -> str:
 
 def lead(text: str, words: int = LEAD_WORDS) -> str:
     """The first whole sentences of ``text`` (dateline removed) that reach ``words`` words."""
-    # A cheap split is enough here: a lead only needs sentence ends, and
-    # summarize.sentences' splitter costs more than the whole key-fact step.
-    head = strip_dateline(text[:_LEAD_CHARS])
     kept: list[str] = []
     count = 0
-    for sentence in _SENTENCE_END.split(head):
-        if not sentence.strip():
-            continue
+    for sentence in split_sentences(strip_dateline(text[:_LEAD_CHARS])):
         kept.append(sentence)
         count += len(sentence.split())
         if count >= words:

@@ -14,6 +14,8 @@ from summarize.evidence import ClusterEvidence, EvidenceSettings, key_facts, lea
     ("BANGKOK, Thailand (AP) _ Thailand expects", "Thailand expects"),
     ("NEW YORK _ Anyone following", "Anyone following"),
     ("WASHINGTON -- The Senate voted", "The Senate voted"),
+    ("PARIS (Reuters) - France said", "France said"),
+    ("NATO - A new era", "NATO - A new era"),
     ("Perennial party girl Tara Reid checked in", "Perennial party girl Tara Reid checked in"),
     ("FALLOUT CONTINUES AFTER ESCAPE\nThe Texas prison", "FALLOUT CONTINUES AFTER ESCAPE\nThe Texas prison"),
 ])

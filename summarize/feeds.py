@@ -1,38 +1,41 @@
 """RSS and Atom feeds as articles, parsed with ``feedparser``.
 
-A feed is a URL (fetched with a timeout) or a local file. Each entry becomes an
-article through ``summarize.ingest.articles_from_records``: its text is the
-entry's full content when the feed carries it, else its summary; HTML in either
-is turned into plain text with lxml's HTML parser. Entries are never fetched
-from their links: a feed that only carries summaries yields summaries.
+A feed is a URL (fetched by ``summarize.fetch`` within a time limit and a size
+cap) or a local file (read by ``summarize.textio``: regular files only, at most
+``max_bytes``). Each entry becomes an article through
+``summarize.ingest.articles_from_records``: its text is the entry's full
+content when the feed carries it, else its summary; HTML in either is turned
+into plain text with lxml's HTML parser. Entries are never fetched from their
+links: a feed that only carries summaries yields summaries.
 
 Problems never stop the run: a feed that cannot be fetched or parsed, or an
 entry without any text, becomes one line in ``FeedResult.errors``.
+``briefing brief``/``stories`` read feeds through ``summarize.ingest`` and the
+digest through ``read_feeds``: one implementation for both.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from summarize.fetch import FetchError, fetch_url as _fetch_bounded, is_url
 from summarize.models import Article
+from summarize.textio import InputError, display_name, read_file_bytes
 
-USER_AGENT = "briefing-digest (+https://github.com/; feed reader)"
+DEFAULT_MAX_BYTES = 64 << 20  # a feed larger than this is refused (as ingest's max_file_bytes)
 # Elements after which text continues on a new line.
 _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
     "pre", "table", "tr", "section", "article", "header", "footer", "figure", "figcaption", "hr",
 }  # fmt: skip
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "html", "xhtml"}
+FEED_CONTENT_TYPES = ("rss", "atom", "rdf", "/xml", "+xml")
 
 
-class FeedError(RuntimeError):
+class FeedError(InputError):
     """A feed could not be fetched or parsed; the message names it and says why."""
 
 
@@ -48,17 +51,15 @@ class FeedResult:
 Fetcher = Callable[[str, float], tuple[bytes, dict[str, str]]]
 
 
-def is_url(source: str) -> bool:
-    return urllib.parse.urlsplit(source).scheme in ("http", "https")
-
-
-def read_feeds(sources: Sequence[str], timeout: float = 30.0, fetch: Fetcher | None = None) -> FeedResult:
+def read_feeds(
+    sources: Sequence[str], timeout: float = 30.0, fetch: Fetcher | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> FeedResult:
     """Read every feed; a failing feed is reported and the others are still read."""
     result = FeedResult()
     for source in sources:
         try:
-            articles, problems = read_feed(source, timeout, fetch)
-        except FeedError as exc:
+            articles, problems = read_feed(source, timeout, fetch, max_bytes)
+        except InputError as exc:
             result.errors.append(str(exc))
             continue
         result.articles.extend(articles)
@@ -67,45 +68,51 @@ def read_feeds(sources: Sequence[str], timeout: float = 30.0, fetch: Fetcher | N
     return result
 
 
-def read_feed(source: str, timeout: float = 30.0, fetch: Fetcher | None = None) -> tuple[list[Article], list[str]]:
+def read_feed(
+    source: str, timeout: float = 30.0, fetch: Fetcher | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[Article], list[str]]:
     """Read one feed (URL or local file): its articles and one line per skipped entry.
 
-    Raises FeedError when the feed cannot be fetched or is not RSS/Atom.
+    Raises FeedError when the feed is not RSS/Atom, and the ``InputError`` of
+    ``summarize.textio``/``summarize.fetch`` when it cannot be read or fetched.
     """
+    if is_url(source):
+        data, headers = fetch(source, timeout) if fetch else fetch_url(source, timeout, max_bytes)
+    else:
+        data, headers = read_file_bytes(source, max_bytes), {}
+    return parse_feed(data, headers, source)
+
+
+def fetch_url(url: str, timeout: float, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, dict[str, str]]:
+    """GET a feed within ``timeout`` seconds and ``max_bytes``; its body and response headers."""
+    return _fetch_bounded(url, timeout, max_bytes)
+
+
+def looks_like_feed(data: bytes, headers: dict[str, str]) -> bool:
+    """Whether a fetched body is RSS/Atom rather than a web page: by its content type,
+    else by its first element."""
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and "html" not in content_type and any(k in content_type for k in FEED_CONTENT_TYPES):
+        return True
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(b"<?xml") and any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf")) or head.startswith(
+        (b"<rss", b"<feed")
+    )
+
+
+def parse_feed(data: bytes, headers: dict[str, str], source: str) -> tuple[list[Article], list[str]]:
+    """The articles of a feed's bytes and one line per skipped entry; FeedError if it is not RSS/Atom."""
     import feedparser
 
     from summarize.ingest import articles_from_records
 
-    if is_url(source):
-        data, headers = (fetch or fetch_url)(source, timeout)
-    else:
-        try:
-            data, headers = Path(source).read_bytes(), {}
-        except OSError as exc:
-            raise FeedError(f"{source}: cannot read feed ({exc.strerror or exc})") from None
     parsed = feedparser.parse(data, response_headers=headers)
     if parsed.get("bozo") and not parsed.entries and not parsed.feed:
         reason = parsed.get("bozo_exception")
-        raise FeedError(f"{source}: not an RSS or Atom feed ({reason or 'no feed elements found'})")
+        raise FeedError(f"{display_name(source)}: not an RSS or Atom feed ({reason or 'no feed elements found'})")
     records, problems = entry_records(parsed, source)
     articles = articles_from_records(records, origin=source) if records else []
     return articles, problems
-
-
-def fetch_url(url: str, timeout: float) -> tuple[bytes, dict[str, str]]:
-    """GET a feed with a timeout; its body and response headers (for the encoding)."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.read(), {k.lower(): v for k, v in response.headers.items()}
-    except urllib.error.HTTPError as exc:
-        raise FeedError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        raise FeedError(f"{url}: cannot fetch feed ({exc.reason})") from None
-    except TimeoutError:
-        raise FeedError(f"{url}: no answer within {timeout:g} s") from None
-    except OSError as exc:
-        raise FeedError(f"{url}: cannot fetch feed ({exc})") from None
 
 
 def entry_records(parsed, origin: str) -> tuple[list[dict], list[str]]:
@@ -116,7 +123,7 @@ def entry_records(parsed, origin: str) -> tuple[list[dict], list[str]]:
         text = entry_text(entry)
         name = entry.get("id") or entry.get("link") or f"entry {number}"
         if not text:
-            problems.append(f"{origin}: entry {name!r} has neither content nor summary text; skipped")
+            problems.append(f"{display_name(origin)}: entry {name!r} has neither content nor summary text; skipped")
             continue
         title_detail = entry.get("title_detail") or {}
         title = entry.get("title") or ""

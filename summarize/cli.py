@@ -33,6 +33,17 @@ app = typer.Typer(
 )
 
 EXIT_ENGINE_FAILED = 1
+EXIT_INTERNAL_ERROR = 1
+_debug = False  # set by --debug: an unexpected error shows its traceback
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an unexpected internal error.")] = False,
+) -> None:
+    """Turn news articles into one short, faithful morning briefing."""
+    global _debug
+    _debug = debug
 
 
 class EngineChoice(str, Enum):
@@ -59,7 +70,7 @@ class StoriesFormat(str, Enum):
 
 
 # Option types, defined once and reused by every command that takes them.
-PathsArg = Annotated[list[str], typer.Argument(help="Article files or folders (.txt .md .html .json .jsonl), or - for stdin.", show_default=False)]
+PathsArg = Annotated[list[str], typer.Argument(help="Article files or folders (.txt .md .html .json .jsonl), RSS/Atom feeds (.rss .atom .xml), http(s) URLs of pages or feeds, or - for stdin.", show_default=False)]
 EngineOpt = Annotated[EngineChoice, typer.Option("--engine", "-e", help="auto tries the model and falls back to extractive.")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Seq2seq model: hub id or local directory. [default: sshleifer/distilbart-cnn-12-6]")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to FILE instead of stdout.", dir_okay=False)]
@@ -72,19 +83,46 @@ BeamsOpt = Annotated[Optional[int], typer.Option("--num-beams", min=1, help="Bea
 MaxNewTokensOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", min=1, help="Longest generated summary per chunk. [default: the model's generation_config]")]
 PromptOpt = Annotated[Optional[Path], typer.Option("--prompt-template", exists=True, dir_okay=False, help="Jinja2 template ({{ text }}) for instruction models.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or notices on stderr; errors only.")]
+MaxFileMbOpt = Annotated[int, typer.Option("--max-file-mb", min=1, help="Largest input file, stdin or fetched URL, in MiB; a larger one is refused with one line.")]
+MaxArticlesOpt = Annotated[int, typer.Option("--max-articles", min=1, help="Most articles read in one run; inputs past the limit are not read (one line says so).")]
+MaxLineCharsOpt = Annotated[int, typer.Option("--max-line-chars", min=100, help="Longest line of article text; a longer one is cut at a word boundary (one line says so).")]
+FetchTimeoutOpt = Annotated[float, typer.Option("--fetch-timeout", min=0.1, help="Seconds to fetch one URL (page or feed), start to end.")]
 
 
-def read_inputs(paths: list[str], quiet: bool):
-    """Read the articles; print one line per unreadable input; exit 2 if none are left."""
+def read_inputs(paths: list[str], quiet: bool, limits=None):
+    """Read and clean the articles; print one line per problem; exit 2 if none are left.
+
+    A named input that cannot be read at all is an ``error:`` line (the command
+    exits 2 after writing its output, see ``exit_for_failed_inputs``); anything
+    else skipped, and each limit reached, is a ``skipped:`` line. Stdin is read
+    as bytes, under the same size limit and decoding as files.
+    """
     from summarize.ingest import read_articles
+    from summarize.pipeline import prepare_articles
 
-    stdin_text = sys.stdin.read() if "-" in paths else None
-    result = read_articles(paths, stdin=stdin_text)
+    result = read_articles(paths, stdin=sys.stdin.buffer if "-" in paths else None, limits=limits)
+    failed = set(result.failed)
     for error in result.errors:
-        stderr.print(f"briefing: skipped: {error}", markup=False)
+        stderr.print(f"briefing: {'error' if error in failed else 'skipped'}: {error}", markup=False)
+    result.articles, notes = prepare_articles(result.articles)
+    for note in notes:
+        stderr.print(f"briefing: skipped: {note.removesuffix('; skipped')}", markup=False)
     if not result.articles:
         raise fail("no articles could be read from the given inputs", EXIT_BAD_INPUT)
     return result
+
+
+def exit_for_failed_inputs(inputs) -> None:
+    """Exit 2 when a named input could not be read: the output of the others is written by then."""
+    if inputs.failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def ingest_limits(max_file_mb: int, max_articles: int, max_line_chars: int, fetch_timeout: float):
+    from summarize.ingest import IngestLimits
+
+    return IngestLimits(max_file_bytes=max_file_mb << 20, max_articles=max_articles,
+                        max_line_chars=max_line_chars, fetch_timeout=fetch_timeout)
 
 
 def write_output(text: str, output: Path | None) -> None:
@@ -130,6 +168,10 @@ def brief(
     unsupported: Annotated[GuardMode, typer.Option("--unsupported", help="Sentences naming entities not in the sources: remove them or keep and flag them.")] = GuardMode.remove,
     cite: Annotated[bool, typer.Option("--cite", help="Mark each sentence with the numbers of its supporting sources.")] = False,
     quiet: QuietOpt = False,
+    max_file_mb: MaxFileMbOpt = 64,
+    max_articles: MaxArticlesOpt = 10_000,
+    max_line_chars: MaxLineCharsOpt = 1_000_000,
+    fetch_timeout: FetchTimeoutOpt = 30.0,
 ) -> None:
     """Summarise articles into a briefing: a headline, summary and sources per story.
 
@@ -144,8 +186,9 @@ def brief(
         engine=engine.value, model=model, max_words=max_words, threads=threads, device=device, dtype=dtype,
         batch_size=batch_size, generation=generation, prompt_template=str(prompt_template) if prompt_template else None,
         unsupported=unsupported.value,
+        limits=ingest_limits(max_file_mb, max_articles, max_line_chars, fetch_timeout),
     )
-    inputs = read_inputs(paths, quiet)
+    inputs = read_inputs(paths, quiet, options.limits)
     with progress_bars(quiet) as bars:
         loading = bars.add_task("Loading model", total=None) if bars and engine != EngineChoice.extractive else None
         try:
@@ -165,6 +208,7 @@ def brief(
         except EngineError as exc:
             raise fail(str(exc), EXIT_ENGINE_FAILED) from None
     write_output(render(result, format.value, cite=cite), output)
+    exit_for_failed_inputs(inputs)
 
 
 @app.command()
@@ -173,23 +217,25 @@ def stories(
     format: Annotated[StoriesFormat, typer.Option("--format", "-f", help="Output format.")] = StoriesFormat.text,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    max_file_mb: MaxFileMbOpt = 64,
+    max_articles: MaxArticlesOpt = 10_000,
+    max_line_chars: MaxLineCharsOpt = 1_000_000,
+    fetch_timeout: FetchTimeoutOpt = 30.0,
 ) -> None:
     """Show how articles group into stories, without summarising.
 
     Example: briefing stories seeds/ more-articles/ --format json
     """
-    from summarize.pipeline import build_stories, prepare_articles
+    from summarize.pipeline import build_stories
 
-    inputs = read_inputs(paths, quiet)
-    cleaned, notes = prepare_articles(inputs.articles)
-    for note in notes:
-        stderr.print(f"briefing: skipped: {note}", markup=False)
-    groups = build_stories(cleaned)
+    inputs = read_inputs(paths, quiet, ingest_limits(max_file_mb, max_articles, max_line_chars, fetch_timeout))
+    groups = build_stories(inputs.articles)
     if format == StoriesFormat.json:
         text = json.dumps([_story_record(story) for story in groups], ensure_ascii=False, indent=2) + "\n"
     else:
         text = "".join(_story_text(number, story) for number, story in enumerate(groups, start=1))
     write_output(text, output)
+    exit_for_failed_inputs(inputs)
 
 
 def _story_record(story) -> dict:
@@ -220,4 +266,18 @@ register_eval_commands(app)
 
 
 def main() -> None:
-    app()
+    """The ``briefing`` program: the app, with a catch-all for what no command expected.
+
+    User mistakes end in their own one-line errors (exit 2); anything else
+    that escapes a command is a bug: one line with a hint, exit 1, and the
+    traceback only under ``--debug``.
+    """
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        if _debug:
+            raise
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        stderr.print(f"briefing: internal error: {type(exc).__name__}{': ' + reason if reason else ''} "
+                     f"(a bug; rerun with --debug to see the traceback)", markup=False)
+        sys.exit(EXIT_INTERNAL_ERROR)

@@ -32,7 +32,6 @@ import hashlib
 import os
 import re
 import stat
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,6 +46,7 @@ from summarize.textio import (
     display_name,
     file_kind,
     format_size,
+    open_failure_reason,
     parse_json,
     read_file_bytes,
     read_stream_bytes,
@@ -154,9 +154,8 @@ def read_articles(
             run.collect(name, lambda u=name: read_url(u, run.limits), named=True)
         elif os.path.isdir(name):
             _read_folder(Path(name), run)
-        elif Path(name).suffix.lower() not in SUPPORTED_SUFFIXES and os.path.lexists(name):
-            kind = _special_kind(name)
-            reason = f"is {kind}, not a regular file" if kind else (
+        elif Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            reason = _not_a_file_reason(name) or (
                 f"unsupported file type {Path(name).suffix or '(none)'!r}; expected {_suffix_list()}")
             run.fail(f"{display_name(name)}: {reason}")
         else:
@@ -324,38 +323,28 @@ def _walk(folder: Path, run: _Run, other_types: dict[str, int], seen: set | None
         try:
             info = os.stat(path)  # follows symlinks
         except OSError as exc:
-            run.skip(f"{display_name(path)}: {_broken_link_reason(path, exc)}; skipped")
+            run.skip(f"{display_name(path)}: {open_failure_reason(path, exc)}")
             continue
         if stat.S_ISDIR(info.st_mode):
             if (info.st_dev, info.st_ino) in seen:
-                run.skip(f"{display_name(path)}: symlink loop (a folder already read); skipped")
+                run.skip(f"{display_name(path)}: symlink loop (leads back to a folder already read)")
             else:
                 yield from _walk(path, run, other_types, seen)
         elif not stat.S_ISREG(info.st_mode):
-            run.skip(f"{display_name(path)}: is {file_kind(info.st_mode)}, not a regular file; skipped")
+            run.skip(f"{display_name(path)}: is {file_kind(info.st_mode)}, not a regular file")
         elif path.suffix.lower() in SUPPORTED_SUFFIXES:
             yield path
         else:
             other_types[path.suffix.lower()] = other_types.get(path.suffix.lower(), 0) + 1
 
 
-def _broken_link_reason(path: Path, exc: OSError) -> str:
-    import errno
-
-    if exc.errno == errno.ELOOP:
-        return "symlink loop"
-    if exc.errno == errno.ENOENT and path.is_symlink():
-        return f"dangling symlink (its target {display_name(os.readlink(path))} does not exist)"
-    return f"cannot read ({exc.strerror or exc})"
-
-
-def _special_kind(name: str) -> str | None:
-    """What a named path is when it is not a regular file or folder (a FIFO, a device), else None."""
+def _not_a_file_reason(name: str) -> str | None:
+    """Why a named path is no file to read (missing, a broken symlink, a FIFO, a device), or None."""
     try:
         mode = os.stat(name).st_mode
-    except OSError:
-        return None
-    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else file_kind(mode)
+    except OSError as exc:
+        return open_failure_reason(Path(name), exc)
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else f"is {file_kind(mode)}, not a regular file"
 
 
 def _cap_lines(article: Article, limit: int) -> tuple[Article, str]:

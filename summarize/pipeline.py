@@ -19,6 +19,7 @@ from summarize.dedup import find_near_duplicates
 from summarize.engines import Summarizer, load_engine_with_fallback
 from summarize.fuse import summarize_stories
 from summarize.group import group_articles
+from summarize.ingest import IngestLimits
 from summarize.models import Article, Briefing, Story, StorySummary
 
 DEFAULT_MAX_WORDS = 120
@@ -38,6 +39,7 @@ class BriefingOptions:
     generation: dict = field(default_factory=dict)  # overrides of the model's generation_config
     prompt_template: str | None = None
     unsupported: str = "remove"  # factual guard: remove or flag sentences with unsupported entities
+    limits: IngestLimits = field(default_factory=IngestLimits)  # reading inputs: file size, articles, line length
 
     def engine_options(self) -> dict:
         """Keyword arguments for an abstractive engine."""

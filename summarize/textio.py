@@ -89,7 +89,7 @@ def read_file_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
     try:
         fd = os.open(path, flags)  # non-blocking: opening a FIFO with no writer must not wait
     except OSError as exc:
-        raise UnreadableInput(f"{name}: {_open_failure(Path(path), exc)}") from None
+        raise UnreadableInput(f"{name}: {open_failure_reason(Path(path), exc)}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -192,8 +192,8 @@ def parse_json(text: str, where: str) -> object:
         raise InputError(f"{where}: invalid JSON (a number of more than {sys.get_int_max_str_digits()} digits)") from None
 
 
-def _open_failure(path: Path, exc: OSError) -> str:
-    """Why ``path`` could not be opened, in words (symlinks named as such)."""
+def open_failure_reason(path: Path, exc: OSError) -> str:
+    """Why ``path`` could not be opened or stat'ed, in words (symlinks named as such)."""
     if exc.errno == errno.ELOOP:
         return "symlink loop"
     if exc.errno == errno.ENOENT:

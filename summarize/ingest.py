@@ -50,6 +50,7 @@ from summarize.textio import (
     parse_json,
     read_file_bytes,
     read_stream_bytes,
+    regular_file_problem,
 )
 
 TEXT_SUFFIXES = {".txt"}
@@ -155,7 +156,7 @@ def read_articles(
         elif os.path.isdir(name):
             _read_folder(Path(name), run)
         elif Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-            reason = _not_a_file_reason(name) or (
+            reason = regular_file_problem(name) or (
                 f"unsupported file type {Path(name).suffix or '(none)'!r}; expected {_suffix_list()}")
             run.fail(f"{display_name(name)}: {reason}")
         else:
@@ -336,15 +337,6 @@ def _walk(folder: Path, run: _Run, other_types: dict[str, int], seen: set | None
             yield path
         else:
             other_types[path.suffix.lower()] = other_types.get(path.suffix.lower(), 0) + 1
-
-
-def _not_a_file_reason(name: str) -> str | None:
-    """Why a named path is no file to read (missing, a broken symlink, a FIFO, a device), or None."""
-    try:
-        mode = os.stat(name).st_mode
-    except OSError as exc:
-        return open_failure_reason(Path(name), exc)
-    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else f"is {file_kind(mode)}, not a regular file"
 
 
 def _cap_lines(article: Article, limit: int) -> tuple[Article, str]:

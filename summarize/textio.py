@@ -105,6 +105,16 @@ def read_file_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
         os.close(fd)
 
 
+def regular_file_problem(path: str | os.PathLike) -> str | None:
+    """Why ``path`` is no regular file to read (missing, a broken symlink, a FIFO,
+    a device), in words; None for a regular file or a folder."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return open_failure_reason(Path(path), exc)
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else f"is {file_kind(mode)}, not a regular file"
+
+
 def read_stream_bytes(stream: BinaryIO, max_bytes: int, name: str = "<stdin>") -> bytes:
     """Read ``stream`` to its end, holding at most ``max_bytes``; InputTooLarge past that.
 

@@ -11,7 +11,7 @@ def test_read_jsonl_errors(tmp_path):
         io.read_jsonl(tmp_path / "missing.jsonl")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\n\n{"id": 2,\n')
-    with pytest.raises(DataError, match=r"bad.jsonl:3: not valid JSON"):
+    with pytest.raises(DataError, match=r"bad.jsonl:3: invalid JSON"):
         io.read_jsonl(bad)
     scalar = tmp_path / "scalar.jsonl"
     scalar.write_text('{"id": 1}\n[1, 2]\n')
@@ -61,7 +61,7 @@ def test_dataset_errors(tmp_path):
         io.load_dataset_rows(str(tmp_path / "gone.jsonl"))
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\nnot json\n')
-    with pytest.raises(DataError, match="bad.jsonl:2: not valid JSON"):
+    with pytest.raises(DataError, match="bad.jsonl:2: invalid JSON"):
         io.load_dataset_rows(str(bad), cache_dir=tmp_path / "cache")
     other = tmp_path / "d.txt"
     other.write_text("x")

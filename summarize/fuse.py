@@ -128,7 +128,10 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) 
     sentences, dangling = drop_dangling_references(sentences, story.distinct_articles)
     if dangling:
         item.notes.append(f"{_count(dangling, 'sentence')} left out: referring back to a sentence the summary does not include")
+    first_words = word_count(sentences[0]) if sentences else 0
     sentences, dropped = _within_budget(sentences, max_words)
+    if first_words > max_words:
+        item.notes.append(f"the summary's first sentence ({first_words:,} words) was cut to the {max_words}-word budget")
     if dropped:
         item.notes.append(f"{_count(dropped, 'summary sentence')} left out to keep within {max_words} words")
     attributed = attribute_sentences(sentences, story.articles) if annotate else [SummarySentence(t) for t in sentences]
@@ -142,7 +145,7 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) 
         notes=item.notes,
     )
     if annotate:
-        summary.factual = story_factual_check(summary.summary, sources, removed)
+        summary.factual = story_factual_check(summary.summary, sources, removed, sentences)
     return summary
 
 
@@ -158,21 +161,13 @@ def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "rem
     ``unsupported``. In "remove" mode a sentence with any unsupported entity
     is removed; in "flag" mode it is kept and listed in the map.
     """
-    from summarize.facts.support import check_sentences
+    from summarize.facts.support import check_sentences, copied_from_sources
 
     if not sentences:
         return [], {}, []
-    # A sentence that stands word for word in a source is supported by
-    # construction (extractive engines copy sentences, perhaps recapitalised
-    # after cutting a dateline); only the others need the entity check.
-    raw_sources = "\n".join(sources)
-    to_check = [s for s in sentences if s not in raw_sources]
-    if to_check:  # perhaps recapitalised: compare ignoring case
-        raw_sources = raw_sources.casefold()
-        to_check = [s for s in to_check if s.casefold() not in raw_sources]
-    if to_check:  # compare the rest again ignoring case, spacing and punctuation
-        source_text = " " + " ".join(sentence_key(text) for text in sources) + " "
-        to_check = [s for s in to_check if f" {sentence_key(s)} " not in source_text]
+    # A sentence that stands in a source as it is is supported by construction
+    # (extractive engines copy sentences); only the others need the entity check.
+    to_check = [s for s, copied in zip(sentences, copied_from_sources(sentences, sources)) if not copied]
     checks = dict(zip(to_check, check_sentences(to_check, sources))) if to_check else {}
     kept, flags, removed = [], {}, []
     for sentence in sentences:
@@ -187,11 +182,16 @@ def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "rem
     return kept, flags, removed
 
 
-def story_factual_check(summary: str, sources: Sequence[str], removed: list[dict]) -> dict:
-    """The story's entity check: precision-source, entities not in the sources, removed sentences."""
+def story_factual_check(
+    summary: str, sources: Sequence[str], removed: list[dict], sentences: Sequence[str] | None = None
+) -> dict:
+    """The story's entity check: precision-source, entities not in the sources, removed sentences.
+
+    ``sentences``: the summary's sentences (it is them joined by spaces), when known.
+    """
     from summarize.facts.support import check_summary
 
-    check = check_summary(summary, sources) if summary else None
+    check = check_summary(summary, sources, sentences=sentences) if summary else None
     return {
         "precision_source": check.precision_source if check else None,
         "entities": len(check.entities) if check else 0,
@@ -277,16 +277,28 @@ def drop_dangling_references(sentences: list[str], articles: Sequence[Article]) 
 
 
 def _within_budget(sentences: list[str], max_words: int) -> tuple[list[str], int]:
-    """Leading whole sentences within ``max_words`` (always at least one)."""
+    """Leading whole sentences within ``max_words``, and the number left out.
+
+    When not even the first sentence fits, it alone is kept, cut at the word
+    boundary that meets the budget and marked with "…" (see ``cut_to_words``):
+    a unit without sentence punctuation may run to hundreds of thousands of words.
+    """
     kept: list[str] = []
     total = 0
     for sentence in sentences:
         words = word_count(sentence)
-        if kept and total + words > max_words:
+        if total + words > max_words:
+            if not kept:
+                kept.append(cut_to_words(sentence, max_words))
             break
         kept.append(sentence)
         total += words
     return kept, len(sentences) - len(kept)
+
+
+def cut_to_words(text: str, max_words: int) -> str:
+    """``text`` cut after its first ``max_words`` words, with "…" marking the cut."""
+    return " ".join(text.split(None, max_words)[:max_words]) + "…"
 
 
 def attribute_sentences(sentences: Sequence[str], articles: Sequence[Article]) -> list[SummarySentence]:

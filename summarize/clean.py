@@ -113,8 +113,13 @@ def clean_text_report(text: str) -> CleanReport:
 
 
 def clean_text(text: str) -> str:
-    """The text with boilerplate lines removed (see ``clean_text_report``)."""
-    return clean_text_report(text).text
+    """The text with boilerplate lines removed (see ``clean_text_report``).
+
+    A text that is clean already comes back as the same object, so cleaning
+    twice keeps one copy of a large text, not two.
+    """
+    cleaned = clean_text_report(text).text
+    return text if cleaned == text else cleaned
 
 
 def clean_article(article: Article) -> Article:

@@ -59,6 +59,16 @@ def summarize_stories(
     if unsupported not in GUARD_MODES:
         raise ValueError(f"unknown mode {unsupported!r}: expected one of {', '.join(GUARD_MODES)}")
     work = [_StoryWork(story) for story in stories]
+    _summarize_chunks(work, engine, max_words)
+    return [_finish(item, max_words, unsupported, annotate) for item in work]
+
+
+def _summarize_chunks(work: list[_StoryWork], engine: Summarizer, max_words: int) -> None:
+    """Chunk each story, summarise, and fuse level by level; fills ``summaries`` and ``notes``.
+
+    A function of its own so that the chunks (a huge story's every sentence)
+    are released before the stories are finished.
+    """
     pending = []
     for item in work:
         plan = chunk_story(item.story, engine.count_tokens, engine.max_input_tokens)
@@ -94,7 +104,6 @@ def summarize_stories(
                 item.notes.append("chunk summaries did not shrink; they were concatenated instead of fused")
                 continue
             pending.append((item, next_plan.chunks))
-    return [_finish(item, max_words, unsupported, annotate) for item in work]
 
 
 def summarize_story(

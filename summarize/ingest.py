@@ -75,8 +75,9 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _DATE_MARKER = re.compile(r"^\s*date[:\s]\s*(\d{4}-\d{2}-\d{2})\b[ \t]*", re.IGNORECASE)
 _DATE_LINE = re.compile(r"^\s*date:\s*(?P<date>.{6,60}?)\s*$", re.IGNORECASE)
 _YEAR = re.compile(r"\b\d{4}\b")
-_HEADER_LINES = 32  # metadata (date, byline, title) is looked for in this many first lines
-_LINE_EDGES = re.compile(r"[^\S\n]*\n[^\S\n]*")  # spaces around line breaks: each line is stripped
+_HEADER_LINES = 32  # metadata (date, byline, title) is looked for in this many first lines,
+_HEADER_CHARS = 16_384  # within this many first characters
+_LINE_EDGES = re.compile(r"[^\S\n]+\n[^\S\n]*|\n[^\S\n]+")  # spaces around line breaks: each line is stripped
 _BYLINE = re.compile(r"^\s*By\s+(?P<names>[A-Z][^\n.!?]{1,150})$")
 _NAME_SEPARATOR = re.compile(r"\s*(?:,\s*and\s+|,\s*|\s+and\s+|\s*&\s*)")
 # A dateline naming the outlet: "Washington/Istanbul (Reuters) - ...".
@@ -227,8 +228,7 @@ def read_file(path: Path, limits: IngestLimits | None = None) -> list[Article]:
     (see ``summarize.textio.read_file_bytes``).
     """
     limits = limits or IngestLimits()
-    data = read_file_bytes(path, limits.max_file_bytes)
-    return articles_from_bytes(data, str(path), path.suffix.lower(), path.stem)
+    return articles_from_bytes(read_file_bytes(path, limits.max_file_bytes), str(path), path.suffix.lower(), path.stem)
 
 
 def articles_from_bytes(data: bytes, origin: str, suffix: str, stem: str) -> list[Article]:
@@ -238,6 +238,7 @@ def articles_from_bytes(data: bytes, origin: str, suffix: str, stem: str) -> lis
 
         return _feed_articles(parse_feed(data, {}, origin))
     text = decode_bytes(data, origin)
+    del data  # a large file's bytes are not kept while its text is parsed
     if not text.strip():
         raise IngestError(f"{display_name(origin)}: file is empty")
     if suffix in JSONL_SUFFIXES:
@@ -339,13 +340,25 @@ def _walk(folder: Path, run: _Run, other_types: dict[str, int], seen: set | None
             other_types[path.suffix.lower()] = other_types.get(path.suffix.lower(), 0) + 1
 
 
+def _has_line_over(text: str, limit: int) -> bool:
+    """Whether a line of ``text`` is longer than ``limit`` characters (without splitting the text)."""
+    if len(text) <= limit:
+        return False
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        if end - start > limit:
+            return True
+        start = end + 1
+    return len(text) - start > limit
+
+
 def _cap_lines(article: Article, limit: int) -> tuple[Article, str]:
     """The article with every text line over ``limit`` characters cut at its last word boundary within it.
 
     Returns the article and what was cut, in words ("" when nothing was).
     """
     text = article.text
-    if len(text) <= limit or all(len(line) <= limit for line in text.split("\n")):
+    if not _has_line_over(text, limit):
         return article, ""
     lines = text.split("\n")
     cut = 0
@@ -369,39 +382,48 @@ def parse_plain_text(text: str, article_id: str, origin: str = "") -> Article:
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Metadata is looked for in the first lines only: a huge text is not split into a list of lines.
-    lines = text.split("\n", _HEADER_LINES)
+    # Metadata is looked for in the first lines only, so a huge text is neither
+    # split into lines nor copied more than once.
+    partial = len(text) > _HEADER_CHARS
+    lines = text[:_HEADER_CHARS].split("\n", _HEADER_LINES)
+    last = len(lines) - 1 if partial or len(lines) > _HEADER_LINES else len(lines)  # lines[last] may be cut short
     date: dt.date | None = None
     authors: tuple[str, ...] = ()
     title: str | None = None
+    first_line_rest: str | None = None  # what follows a date marker on the body's first line
     index = _skip_blank(lines, 0)
-    while index < min(len(lines), _HEADER_LINES):
-        line = lines[index]
+    while index < last:
+        line = lines[index] if first_line_rest is None else first_line_rest
         match = _DATE_MARKER.match(line)
         if date is None and match:
             date = parse_date(match.group(1))
             rest = line[match.end():]
             if rest.strip():
-                lines[index] = rest
+                first_line_rest = rest
                 continue
-            index = _skip_blank(lines, index + 1)
+            index, first_line_rest = _skip_blank(lines, index + 1), None
             continue
         written_date = _DATE_LINE.match(line) if date is None else None
         if written_date and parse_date(written_date.group("date")):
             date = parse_date(written_date.group("date"))
-            index = _skip_blank(lines, index + 1)
+            index, first_line_rest = _skip_blank(lines, index + 1), None
             continue
         byline = _BYLINE.match(line)
         if not authors and byline and len(line.split()) <= 20:
             authors = tuple(n for n in _NAME_SEPARATOR.split(byline.group("names").strip()) if n)
-            index = _skip_blank(lines, index + 1)
+            index, first_line_rest = _skip_blank(lines, index + 1), None
             continue
         if title is None and _looks_like_title(line) and _skip_blank(lines, index + 1) < len(lines):
             title = line.strip()
-            index = _skip_blank(lines, index + 1)
+            index, first_line_rest = _skip_blank(lines, index + 1), None
             continue
         break
-    body = _LINE_EDGES.sub("\n", "\n".join(lines[index:])).strip()
+    start = sum(len(line) + 1 for line in lines[:index])
+    if first_line_rest is not None:
+        body = first_line_rest + text[start + len(lines[index]):]
+    else:
+        body = text[start:] if start else text
+    body = _LINE_EDGES.sub("\n", body).strip()
     outlet = _DATELINE_OUTLET.match(body)
     return Article(
         id=article_id,

@@ -38,7 +38,7 @@ class Article:
         return name or self.id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a huge story holds hundreds of thousands
 class Sentence:
     """A sentence with where it came from: its article and its index there."""
 

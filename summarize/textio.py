@@ -98,7 +98,7 @@ def read_file_bytes(path: str | os.PathLike, max_bytes: int) -> bytes:
             raise InputTooLarge(f"{name}: {format_size(info.st_size)} is over the limit of {format_size(max_bytes)}")
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as stream:
-            return read_stream_bytes(stream, max_bytes, str(path))
+            return read_stream_bytes(stream, max_bytes, str(path), size_hint=info.st_size)
     except OSError as exc:
         raise UnreadableInput(f"{name}: cannot read ({exc.strerror or exc})") from None
     finally:
@@ -115,19 +115,22 @@ def regular_file_problem(path: str | os.PathLike) -> str | None:
     return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else f"is {file_kind(mode)}, not a regular file"
 
 
-def read_stream_bytes(stream: BinaryIO, max_bytes: int, name: str = "<stdin>") -> bytes:
+def read_stream_bytes(stream: BinaryIO, max_bytes: int, name: str = "<stdin>", size_hint: int = 0) -> bytes:
     """Read ``stream`` to its end, holding at most ``max_bytes``; InputTooLarge past that.
 
     Reading stops as soon as the limit is passed, so an endless stream
-    (``/dev/zero``) costs ``max_bytes`` of memory and no more.
+    (``/dev/zero``) costs ``max_bytes`` of memory and no more. ``size_hint``
+    (a regular file's size) lets one read take it all, with no copy.
     """
-    data = bytearray()
+    pieces: list[bytes] = []
+    total = 0
     while True:
-        piece = stream.read(min(READ_CHUNK, max_bytes + 1 - len(data)))
+        piece = stream.read(min(max(READ_CHUNK, size_hint + 1), max_bytes + 1 - total))
         if not piece:
-            return bytes(data)
-        data += piece
-        if len(data) > max_bytes:
+            return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        pieces.append(piece)
+        total += len(piece)
+        if total > max_bytes:
             raise InputTooLarge(f"{display_name(name)}: more than the limit of {format_size(max_bytes)}")
 
 

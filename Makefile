@@ -13,17 +13,23 @@ export HF_HUB_DISABLE_PROGRESS_BARS ?= 1
 
 .PHONY: brief test install install-dev clean
 
+# Each step says what it does and about how long it takes: pip itself runs --quiet.
 $(BIN)/python:
+	@echo "==> creating the virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	@echo "==> [1/2] installing torch 2.13.0, CPU build (about 1 minute)"
 	$(PIP) torch==2.13.0
+	@echo "==> [2/2] installing briefing and its dependencies (about 2 minutes)"
 	$(PIP) --editable .
-	touch $@
+	@touch $@
+	@echo "==> installed: $(BIN)/briefing"
 
 $(VENV)/.installed-dev: $(VENV)/.installed
+	@echo "==> installing the test dependencies (pytest, aiosmtpd, html5lib; under a minute)"
 	$(PIP) --editable '.[dev]'
-	touch $@
+	@touch $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

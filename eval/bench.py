@@ -6,7 +6,8 @@ For each system the run writes, in the output folder:
   each example finishes, so anyone can re-score the outputs and an interrupted
   run resumes where it stopped (finished examples are not redone);
 - ``timings-<system>.jsonl``: seconds and peak memory per example (with
-  ``timing_runs`` > 1, the fastest of that many runs, and ``runs``);
+  ``timing_runs`` > 1, the fastest of that many runs, and ``runs``), and for
+  engine systems the summary sentences the factual guard checked and removed;
 
 and for all systems ``results.json`` (settings, conventions, every metric,
 each summary's unsupported entities), ``results.csv``, ``results.md`` (the
@@ -17,7 +18,8 @@ settings a folder was made with; resuming with different data settings
 Scores per system: ROUGE-1/2/L/Lsum with bootstrap CIs (``eval.rouge``),
 entity precision-source against the example's documents (``eval.factual``),
 seconds per example (documents in, summary out; model loading reported
-separately), words per summary and peak memory (``eval.resources``).
+separately), words per summary, peak memory (``eval.resources``) and, for
+engine systems, the share of summary sentences the factual guard removed.
 
 Timing a system that takes a millisecond an example once is at the mercy of
 whatever else the machine does in that moment: a shared machine swings such a
@@ -107,6 +109,7 @@ class SystemScore:
     peak_memory_mb: float | None
     load_seconds: float | None
     resumed_examples: int = 0
+    guard_removed_share: float | None = None  # of the summary sentences the factual guard checked
 
     def intervals(self) -> dict[str, Interval]:
         return {t: self.rouge.f1(t) for t in ("rouge1", "rouge2", "rougeL", "rougeLsum")}
@@ -131,6 +134,7 @@ class SystemScore:
             "rougeLsum_high": iv["rougeLsum"].high,
             "entity_precision_source": self.entities.precision_source,
             "unsupported_entities_per_summary": unsupported / n if n else None,
+            "guard_removed_share": self.guard_removed_share,
             "seconds_per_example": self.seconds_per_example,
             "words_per_summary": self.words_per_summary,
             "peak_memory_mb": self.peak_memory_mb,
@@ -223,6 +227,9 @@ def run_system(
             summary = system.summarize(example.documents, settings.words)
             seconds = time.perf_counter() - t0
             timing = {"id": example.id, "seconds": seconds, "peak_memory_mb": peak_memory_mb()}
+            guard = getattr(system, "guard_counts", None)
+            if guard is not None:  # the factual guard's sentences checked and removed
+                timing["guarded_sentences"], timing["guard_removed"] = guard
             # timing first: an example counts as done once its prediction is written
             io.append_jsonl(time_path, timing)
             io.append_jsonl(pred_path, {"id": example.id, "summary": summary})
@@ -335,6 +342,8 @@ def score_system(
     last = {t["id"]: t for t in timings}
     seconds = [float(last[i]["seconds"]) for i in ids if i in last]
     peaks = [float(t["peak_memory_mb"]) for t in timings if t.get("peak_memory_mb") is not None]
+    guarded = [last[i] for i in ids if i in last and "guarded_sentences" in last[i]]
+    checked = sum(int(t["guarded_sentences"]) for t in guarded)
     return SystemScore(
         spec=spec,
         slug=system_slug(spec),
@@ -346,6 +355,7 @@ def score_system(
         peak_memory_mb=max(peaks) if peaks else None,
         load_seconds=load_seconds,
         resumed_examples=resumed,
+        guard_removed_share=sum(int(t["guard_removed"]) for t in guarded) / checked if checked else None,
     )
 
 
@@ -432,14 +442,18 @@ def write_results(report: BenchReport, out: Path) -> list[Path]:
     """Write results.json, results.csv, results.md and results.png."""
     rows = [s.row() for s in report.systems]
     intervals = [s.intervals() for s in report.systems]
-    payload = {"settings": report.settings, "systems": [s.to_dict() for s in report.systems], "errors": report.errors}
+    from summarize.records import envelope
+
+    payload = envelope("bench", {"settings": report.settings, "systems": [s.to_dict() for s in report.systems], "errors": report.errors})
     caption = (
         f"ROUGE F1 x100 with 95% bootstrap CI on {report.settings['dataset']}"
         + (f" (ids {report.settings['id_prefix']}*)" if report.settings.get("id_prefix") else "")
         + f", {report.settings['examples']} examples, {report.settings['words']}-word budget; "
         "several references: mean over references."
     )
-    title = f"{Path(str(report.settings['dataset'])).name}, {report.settings['words']} words"
+    prefix = f" ({report.settings['id_prefix']}*)" if report.settings.get("id_prefix") else ""
+    title = (f"ROUGE F1 on {Path(str(report.settings['dataset'])).name}{prefix}: "
+             f"n = {report.settings['examples']}, {report.settings['words']}-word summaries")
     return [
         io.write_json(out / "results.json", payload),
         io.write_text(out / "results.csv", io.csv_text(rows, BENCH_COLUMNS)),

@@ -26,6 +26,7 @@ BENCH_COLUMNS = (
     "rougeLsum_high",
     "entity_precision_source",
     "unsupported_entities_per_summary",
+    "guard_removed_share",
     "seconds_per_example",
     "words_per_summary",
     "peak_memory_mb",
@@ -66,7 +67,7 @@ def bench_markdown(rows: Sequence[dict], intervals: Sequence[dict[str, Interval]
     """The benchmark table: one row per system (``rows`` from ``BENCH_COLUMNS``)."""
     headers = [
         "system", "n", "ROUGE-1 F1", "ROUGE-2 F1", "ROUGE-Lsum F1", "entity prec-source",
-        "s/example", "words", "peak MB",
+        "guard removed %", "s/example", "words", "peak MB",
     ]
     body = []
     for row, ivs in zip(rows, intervals):
@@ -77,6 +78,7 @@ def bench_markdown(rows: Sequence[dict], intervals: Sequence[dict[str, Interval]
             interval_text(ivs["rouge2"]),
             interval_text(ivs["rougeLsum"]),
             pct(row["entity_precision_source"]),
+            pct(row.get("guard_removed_share")),
             seconds_text(row["seconds_per_example"]),
             f"{row['words_per_summary']:.1f}",
             f"{row['peak_memory_mb']:.0f}" if row["peak_memory_mb"] is not None else "-",
@@ -85,26 +87,39 @@ def bench_markdown(rows: Sequence[dict], intervals: Sequence[dict[str, Interval]
 
 
 def bar_chart(systems: Sequence[str], intervals: Sequence[dict[str, Interval]], title: str):
-    """Grouped bars of ROUGE-1/2/Lsum F1 per system with CI error bars; returns a Figure."""
+    """Grouped bars of ROUGE-1/2/Lsum F1 per system with CI error bars; returns a Figure.
+
+    Each bar carries its value; the legend sits above the plot, outside the
+    bars; ``title`` should name the dataset and n (``write_results`` does).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(systems) + 2), 3.8))
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.9 * len(systems) + 2), 4.4))
     x = np.arange(len(systems))
     width = 0.8 / len(CHART_TYPES)
+    top = 0.0
     for k, (key, label) in enumerate(CHART_TYPES):
         means = [100 * iv[key].mean for iv in intervals]
         lows = [100 * (iv[key].mean - iv[key].low) for iv in intervals]
         highs = [100 * (iv[key].high - iv[key].mean) for iv in intervals]
-        ax.bar(x + (k - 1) * width, means, width, yerr=[lows, highs], capsize=3, label=label)
+        bars = ax.bar(x + (k - 1) * width, means, width, yerr=[lows, highs], capsize=3, label=label,
+                      error_kw={"elinewidth": 0.8, "alpha": 0.7})
+        # Values sit above the error bars' tops, so a value never hides behind a whisker.
+        for bar, mean, high in zip(bars, means, highs):
+            ax.annotate(f"{mean:.1f}", (bar.get_x() + bar.get_width() / 2, mean + high), xytext=(0, 2),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=7.5)
+        top = max([top, *(m + h for m, h in zip(means, highs))])
     ax.set_xticks(x)
-    ax.set_xticklabels(systems, rotation=15, ha="right")
-    ax.set_ylabel("F1 x 100 (95% CI)")
-    ax.set_title(title)
-    ax.legend(frameon=False)
+    ax.set_xticklabels(systems, rotation=15 if max(map(len, systems), default=0) > 14 else 0, ha="right" if max(map(len, systems), default=0) > 14 else "center")
+    ax.set_ylabel("F1 x 100 (whiskers: 95% CI)")
+    ax.set_ylim(0, top * 1.15 + 1)
+    ax.set_title(title, fontsize=10, pad=28)
+    ax.legend(frameon=False, ncols=len(CHART_TYPES), loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig

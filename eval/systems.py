@@ -10,7 +10,13 @@ A system turns the documents of one example into a summary of at most about
   and ``lexrank`` use), and at least one sentence is kept.
 - ``extractive``: the pipeline's extractive engine;
 - ``lexrank``: sumy's LexRank engine (``summarize.engines.lexrank``);
-- ``abstractive:MODEL``: a seq2seq model id or directory.
+- ``abstractive:MODEL``: a seq2seq model id or directory;
+- ``chat:MODEL``: a decoder-only chat model id or directory (transformers);
+- ``openai:MODEL@URL``: the model ``MODEL`` on the OpenAI-compatible server
+  at ``URL`` (``openai:qwen3:4b@http://localhost:11434/v1``).
+
+Engine systems report what the factual guard did on their last example
+(``guard_counts``: sentences checked, sentences removed).
 
 Engine systems run the pipeline's own path, ``summarize.fuse.summarize_documents``
 (chunk, summarise, fuse), so a benchmark measures what a briefing does.
@@ -45,6 +51,12 @@ class SystemOptions:
     threads: int | None = None
     device: str | None = None
     batch_size: int = 4
+    max_words: int = 120  # the budget instruction engines reserve answer room for
+    context_tokens: int | None = None  # chat/openai: prompt plus answer per call
+    tokenizer: str | None = None  # openai: tokenizer to count the served model's tokens with
+    max_concurrency: int = 4  # openai: requests in flight
+    timeout: float = 120.0  # openai: seconds per request
+    api_key_env: str = "OPENAI_API_KEY"  # openai: variable holding the API key
 
 
 def round_robin_lead(per_document: Sequence[Sequence[str]], max_words: int) -> list[str]:
@@ -91,11 +103,14 @@ class EngineSystem:
     def __init__(self, spec: str, engine) -> None:
         self.name = spec
         self.engine = engine
+        self.guard_counts: tuple[int, int] | None = None  # last example: sentences checked, removed
 
     def summarize(self, documents: Sequence[str], max_words: int) -> str:
-        from summarize.fuse import summarize_documents
+        from summarize.fuse import summarize_cluster
 
-        return summarize_documents(list(documents), self.engine, max_words)
+        story = summarize_cluster(list(documents), self.engine, max_words)
+        self.guard_counts = (story.factual["guarded_sentences"], len(story.factual["removed_sentences"]))
+        return story.summary
 
     def describe(self) -> dict:
         info = {"system": self.name, "kind": "engine"}
@@ -107,13 +122,23 @@ def _engine_system(engine_name: str, needs_model: bool) -> Callable[[str, str | 
     def build(spec: str, arg: str | None, options: SystemOptions) -> System:
         from summarize.engines import EngineError, load_engine
 
+        usage = f"{engine_name}:MODEL@URL" if engine_name == "openai" else f"{engine_name}:MODEL_ID_OR_DIR"
         if needs_model and not arg:
-            raise SystemError_(f"system {spec!r}: give the model as {engine_name}:MODEL_ID_OR_DIR")
+            raise SystemError_(f"system {spec!r}: give the model as {usage}")
         if not needs_model and arg:
             raise SystemError_(f"system {spec!r}: {engine_name} takes no argument")
         kwargs = {}
         if needs_model:
-            kwargs = {"threads": options.threads, "device": options.device, "batch_size": options.batch_size}
+            kwargs = {
+                "threads": options.threads, "device": options.device, "batch_size": options.batch_size,
+                "max_words": options.max_words, "context_tokens": options.context_tokens,
+                "tokenizer": options.tokenizer, "max_concurrency": options.max_concurrency,
+                "timeout": options.timeout, "api_key_env": options.api_key_env,
+            }
+        if engine_name == "openai":
+            arg, kwargs["base_url"] = split_model_url(arg or "")
+            if not arg or not kwargs["base_url"]:
+                raise SystemError_(f"system {spec!r}: give the model and server as {usage}, e.g. openai:qwen3:4b@http://localhost:11434/v1")
         try:
             engine = load_engine(engine_name, arg, **kwargs)
         except EngineError as exc:
@@ -135,14 +160,25 @@ SYSTEMS: dict[str, Callable[[str, str | None, SystemOptions], System]] = {
     "extractive": _engine_system("extractive", needs_model=False),
     "lexrank": _engine_system("lexrank", needs_model=False),
     "abstractive": _engine_system("abstractive", needs_model=True),
+    "chat": _engine_system("chat", needs_model=True),
+    "openai": _engine_system("openai", needs_model=True),
 }
+
+
+def split_model_url(arg: str) -> tuple[str, str | None]:
+    """``"qwen3:4b@http://host:11434/v1"`` -> ``("qwen3:4b", "http://host:11434/v1")``.
+
+    Split at the last ``@`` that starts an http(s) URL, so model names may hold ``@`` and ``:``.
+    """
+    at = max(arg.rfind("@http://"), arg.rfind("@https://"))
+    return (arg, None) if at < 0 else (arg[:at], arg[at + 1:])
 
 
 def parse_spec(spec: str) -> tuple[str, str | None]:
     """``"abstractive:/m"`` -> ``("abstractive", "/m")``; ``"lead"`` -> ``("lead", None)``."""
     name, sep, arg = spec.strip().partition(":")
     if name not in SYSTEMS:
-        raise SystemError_(f"unknown system {spec!r}: expected one of {', '.join(SYSTEMS)} (abstractive:MODEL)")
+        raise SystemError_(f"unknown system {spec!r}: expected one of {', '.join(SYSTEMS)} (abstractive:MODEL, chat:MODEL, openai:MODEL@URL)")
     return name, (arg if sep else None) or None
 
 
@@ -153,8 +189,11 @@ def build_system(spec: str, options: SystemOptions = SystemOptions()) -> System:
 
 
 def system_slug(spec: str) -> str:
-    """A file-name-safe name for a spec: ``abstractive:/x/bart-base`` -> ``abstractive-bart-base``."""
+    """A file-name-safe name for a spec: ``abstractive:/x/bart-base`` -> ``abstractive-bart-base``,
+    ``openai:qwen3:4b@http://localhost:11434/v1`` -> ``openai-qwen3_4b``."""
     name, _, arg = spec.partition(":")
+    if name == "openai":
+        arg = split_model_url(arg)[0]
     if arg:
         tail = arg.rstrip("/\\").replace("\\", "/").split("/")[-1] or "model"
         name = f"{name}-{tail}"

@@ -14,19 +14,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from summarize.chunk import chunk_story, pack_sentences
 from summarize.engines.base import Summarizer
-from summarize.models import Article, Sentence, Source, Story, StorySummary, SummarySentence
+from summarize.headlines import MAX_WORDS as MAX_HEADLINE_WORDS
+from summarize.headlines import article_headline, story_headline
+from summarize.models import Article, EarlierCoverage, Sentence, Source, Story, StorySummary, SummarySentence
+from summarize.outlets import outlet_of
+from summarize.wording import count
 from summarize.sentences import sentence_key, sentence_tokens, split_sentences, word_count
+from summarize.updates import StoryUpdate
 
 REDUNDANCY_THRESHOLD = 0.6  # word-set Jaccard above which a later sentence repeats an earlier one
 SUPPORT_THRESHOLD = 0.25  # TF-IDF cosine above which an article sentence supports a summary sentence
 MAX_LEVELS = 8
 GUARD_MODES = ("remove", "flag")
-SOURCE_TITLE_WORDS = 12
 # Words that point back to something said before: a sentence opening with one
 # reads wrongly unless what it refers to comes right before it.
 _DANGLING_OPENER = re.compile(
@@ -34,7 +38,6 @@ _DANGLING_OPENER = re.compile(
     r"still|yet|such|there|then|both|the two)\b",
     re.IGNORECASE,
 )
-_DATELINE = re.compile(r"^[A-Z][A-Za-z/ ,.'-]{1,60}?(?:\s\([A-Za-z.&' ]+\))?\s*[-\u2013\u2014]+\s*")
 
 
 @dataclass
@@ -42,10 +45,17 @@ class _StoryWork:
     story: Story
     summaries: list[list[str]] = field(default_factory=list)  # the last level's summaries, as sentences
     notes: list[str] = field(default_factory=list)
+    update: StoryUpdate | None = None  # what the reader already saw, for an update summary
 
 
 def summarize_stories(
-    stories: Sequence[Story], engine: Summarizer, max_words: int, unsupported: str = "remove", annotate: bool = True
+    stories: Sequence[Story],
+    engine: Summarizer,
+    max_words: int,
+    unsupported: str = "remove",
+    annotate: bool = True,
+    earlier: Mapping[str, EarlierCoverage] | None = None,
+    recap: bool = False,
 ) -> list[StorySummary]:
     """Summarise each story; returns one StorySummary per story, in input order.
 
@@ -55,12 +65,22 @@ def summarize_stories(
     ``annotate`` False only the summary sentences are filled in: headline,
     sources, per-sentence attribution and the entity report are skipped
     (for callers that want the summary text alone).
+
+    ``earlier`` maps a story's id to what its reader already saw (earlier
+    digests' summaries): that story gets an update summary, built from what
+    its articles add and newest first (``summarize.updates``), and with
+    ``recap`` a one-line ``previously``. Stories not in it are summarised as
+    without it.
     """
     if unsupported not in GUARD_MODES:
         raise ValueError(f"unknown mode {unsupported!r}: expected one of {', '.join(GUARD_MODES)}")
-    work = [_StoryWork(story) for story in stories]
+    earlier = earlier or {}
+    work = [_StoryWork(story, update=_update(earlier.get(story.id), recap)) for story in stories]
     _summarize_chunks(work, engine, max_words)
-    return [_finish(item, max_words, unsupported, annotate) for item in work]
+    summaries = [_finish(item, max_words, unsupported, annotate) for item in work]
+    if annotate:
+        write_headlines(stories, summaries, engine)
+    return summaries
 
 
 def _summarize_chunks(work: list[_StoryWork], engine: Summarizer, max_words: int) -> None:
@@ -71,10 +91,11 @@ def _summarize_chunks(work: list[_StoryWork], engine: Summarizer, max_words: int
     """
     pending = []
     for item in work:
-        plan = chunk_story(item.story, engine.count_tokens, engine.max_input_tokens)
+        chunker = item.update.chunk if item.update else chunk_story
+        plan = chunker(item.story, engine.count_tokens, engine.max_input_tokens)
         item.notes.extend(plan.notes)
         if plan.repeated_sentences:
-            item.notes.append(f"{_count(plan.repeated_sentences, 'sentence')} repeated across articles summarised once")
+            item.notes.append(f"{count(plan.repeated_sentences, 'sentence')} repeated across articles summarised once")
         pending.append((item, plan.chunks))
     level = 0
     while True:
@@ -103,14 +124,27 @@ def _summarize_chunks(work: list[_StoryWork], engine: Summarizer, max_words: int
                 item.summaries = summaries
                 item.notes.append("chunk summaries did not shrink; they were concatenated instead of fused")
                 continue
+            for chunk in next_plan.chunks:
+                chunk.level = level
             pending.append((item, next_plan.chunks))
 
 
 def summarize_story(
-    story: Story, engine: Summarizer, max_words: int, unsupported: str = "remove", annotate: bool = True
+    story: Story,
+    engine: Summarizer,
+    max_words: int,
+    unsupported: str = "remove",
+    annotate: bool = True,
+    earlier: EarlierCoverage | None = None,
+    recap: bool = False,
 ) -> StorySummary:
-    """Summarise one story (see ``summarize_stories``)."""
-    return summarize_stories([story], engine, max_words, unsupported, annotate)[0]
+    """Summarise one story (see ``summarize_stories``); ``earlier``: what its reader already saw."""
+    coverage = {story.id: earlier} if earlier else None
+    return summarize_stories([story], engine, max_words, unsupported, annotate, coverage, recap)[0]
+
+
+def _update(coverage: EarlierCoverage | None, recap: bool) -> StoryUpdate | None:
+    return StoryUpdate(coverage, recap) if coverage and coverage.summaries else None
 
 
 def summarize_documents(documents: Sequence[str], engine: Summarizer, max_words: int) -> str:
@@ -121,45 +155,54 @@ def summarize_documents(documents: Sequence[str], engine: Summarizer, max_words:
     factual guard included; only what a bare text cannot carry (headline,
     sources, sentence attribution, the entity report) is skipped.
     """
+    return summarize_cluster(documents, engine, max_words).summary
+
+
+def summarize_cluster(documents: Sequence[str], engine: Summarizer, max_words: int) -> StorySummary:
+    """``summarize_documents`` with the story summary it makes: ``factual`` holds
+    ``guarded_sentences`` and ``removed_sentences``, what the factual guard checked and removed."""
     articles = [Article(id=f"doc-{i}", text=text) for i, text in enumerate(documents) if text and text.strip()]
     if not articles:
-        return ""
-    return summarize_story(Story(id="cluster", articles=articles), engine, max_words, annotate=False).summary
+        return StorySummary("cluster", "", [], [], factual={"removed_sentences": [], "guarded_sentences": 0})
+    return summarize_story(Story(id="cluster", articles=articles), engine, max_words, annotate=False)
 
 
 def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) -> StorySummary:
     story = item.story
     sources = [article.text for article in story.articles]
     sentences = _distinct_sentences(_clean_output(s) for summary in item.summaries for s in summary)
+    if item.update:
+        sentences, update_notes = item.update.finish(sentences, story)
+        item.notes.extend(update_notes)
+    guarded = len(sentences)
     sentences, flags, removed = factual_guard(sentences, sources, unsupported)
     if removed:
-        item.notes.append(f"{_count(len(removed), 'sentence')} removed: naming entities the sources do not contain")
+        item.notes.append(f"{count(len(removed), 'sentence')} removed: naming entities the sources do not contain")
     sentences, dangling = drop_dangling_references(sentences, story.distinct_articles)
     if dangling:
-        item.notes.append(f"{_count(dangling, 'sentence')} left out: referring back to a sentence the summary does not include")
+        item.notes.append(f"{count(dangling, 'sentence')} left out: referring back to a sentence the summary does not include")
     first_words = word_count(sentences[0]) if sentences else 0
     sentences, dropped = _within_budget(sentences, max_words)
     if first_words > max_words:
         item.notes.append(f"the summary's first sentence ({first_words:,} words) was cut to the {max_words}-word budget")
     if dropped:
-        item.notes.append(f"{_count(dropped, 'summary sentence')} left out to keep within {max_words} words")
+        item.notes.append(f"{count(dropped, 'summary sentence')} left out to keep within {max_words} words")
     attributed = attribute_sentences(sentences, story.articles) if annotate else [SummarySentence(t) for t in sentences]
     for sentence in attributed:
         sentence.unsupported = flags.get(sentence.text, [])
     summary = StorySummary(
         story_id=story.id,
-        headline=make_headline(story) if annotate else "",
+        headline="",  # written for all stories at once, see write_headlines
         sentences=attributed,
         sources=make_sources(story) if annotate else [],
         notes=item.notes,
     )
-    if annotate:
-        summary.factual = story_factual_check(summary.summary, sources, removed, sentences)
+    summary.factual = (story_factual_check(summary.summary, sources, removed, sentences) if annotate
+                       else {"removed_sentences": removed})
+    summary.factual["guarded_sentences"] = guarded  # what the guard checked: the share it removed is a benchmark figure
+    if item.update:
+        summary.previously = item.update.previously()
     return summary
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "remove"):
@@ -340,43 +383,37 @@ def attribute_sentences(sentences: Sequence[str], articles: Sequence[Article]) -
     return result
 
 
-def make_headline(story: Story) -> str:
-    """A source's title when one exists, else the lead sentence of the story, shortened.
-
-    The title of the first article (the story's most representative) that has
-    one wins. Without titles, the first sentence of the first article loses its
-    dateline and is cut at a clause boundary to at most 14 words.
-    """
-    for article in story.articles:
-        if article.title:
-            return article.title
-    for article in story.articles:
-        sentences = split_sentences(article.text)
-        if sentences:
-            return _shorten_to_headline(sentences[0])
-    return "Untitled story"
-
-
-def _shorten_to_headline(sentence: str, max_words: int = 14) -> str:
-    sentence = _DATELINE.sub("", sentence).strip()
-    clause = re.split(r"(?<=\w)[,;:]\s|\s[-\u2013\u2014]\s", sentence)[0]
-    words = (clause if len(clause.split()) >= 5 else sentence).split()
-    headline = " ".join(words[:max_words]).rstrip(".,;:")
-    if headline[:1].islower():
-        headline = headline[0].upper() + headline[1:]
-    return headline + ("…" if len(words) > max_words else "")
+def make_headline(story: Story, written: str | None = None) -> str:
+    """The story's headline: a source title, else ``written`` (the engine's), else one built
+    from the story's most central sentence (see ``summarize.headlines``)."""
+    return story_headline(story, written)
 
 
 def make_sources(story: Story) -> list[Source]:
-    """How the briefing names each article: title (or first words), outlet, date."""
-    sources = []
-    for article in story.articles:
-        title = article.title
-        if not title:
-            words = _DATELINE.sub("", article.text).split()
-            title = " ".join(words[:SOURCE_TITLE_WORDS]) + ("…" if len(words) > SOURCE_TITLE_WORDS else "")
-        sources.append(Source(
-            article_id=article.id, title=title, outlet=article.outlet, date=article.date,
-            url=article.url, duplicate_of=story.duplicates.get(article.id),
-        ))
-    return sources
+    """How the briefing names each article: title (None when it has none), headline, outlet, date."""
+    return [
+        Source(
+            article_id=article.id, title=article.title or None, outlet=outlet_of(article), date=article.date,
+            url=article.url, duplicate_of=story.duplicates.get(article.id), headline=article_headline(article),
+            origin=article.origin,
+        )
+        for article in story.articles
+    ]
+
+
+def write_headlines(stories: Sequence[Story], summaries: Sequence[StorySummary], engine: Summarizer) -> None:
+    """Give each summary its headline: a source title, else the engine's (when the sources
+    support its names, numbers and dates), else one built from the story's text."""
+    from summarize.facts.support import check_sentences
+
+    untitled = [i for i, story in enumerate(stories) if not any(a.title for a in story.articles)]
+    written = engine.write_headlines([summaries[i].summary for i in untitled], MAX_HEADLINE_WORDS) if untitled else []
+    offered = dict(zip(untitled, written))
+    for i, (story, summary) in enumerate(zip(stories, summaries)):
+        headline = _clean_output(offered.get(i) or "")
+        if headline and len(headline.split()) <= 2 * MAX_HEADLINE_WORDS:
+            sources = [article.text for article in story.articles]
+            if not check_sentences([headline], sources)[0].ok:
+                summary.notes.append(f"the engine's headline named something the sources lack: {headline!r}")
+                headline = ""
+        summary.headline = make_headline(story, headline or None)

@@ -30,12 +30,11 @@ class Article:
     origin: str = ""
 
     @property
-    def outlet(self) -> str:
-        """The outlet when known, else the file name it came from."""
-        if self.source:
-            return self.source
-        name = self.origin.rsplit("/", 1)[-1]
-        return name or self.id
+    def outlet(self) -> str | None:
+        """The outlet by name when something names it, else None (never a file name; see ``summarize.outlets``)."""
+        from summarize.outlets import outlet_of
+
+        return outlet_of(self)
 
 
 @dataclass(frozen=True, slots=True)  # slots: a huge story holds hundreds of thousands
@@ -73,10 +72,19 @@ class Story:
 
 @dataclass
 class Chunk:
-    """Whole sentences of one story that together fit the model's input."""
+    """Whole sentences of one story that together fit the model's input.
+
+    ``level`` 0 holds sentences of the story's articles; level n > 0 holds
+    sentences of the summaries of level n - 1, to be fused.
+    """
 
     story_id: str
     sentences: list[Sentence]
+    level: int = 0
+    # What the reader already saw of the story (sentences of earlier digests'
+    # summaries): engines that weigh content may give it no weight. Never
+    # part of the input text; empty for a story told for the first time.
+    known: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -85,14 +93,27 @@ class Chunk:
 
 @dataclass
 class Source:
-    """How a briefing names one article of a story."""
+    """How a briefing names one article of a story.
+
+    ``title`` is the article's own title (None when it has none: nothing is
+    invented in its place); ``headline`` is what a reader sees, the title or
+    a headline made from the article's lead. ``outlet`` names the publisher
+    (None when nothing names it); ``origin`` is the file (and line) it was
+    read from, kept for machines, never shown as an outlet.
+    """
 
     article_id: str
-    title: str
-    outlet: str
+    title: str | None
+    outlet: str | None
     date: dt.date | None = None
     url: str | None = None
     duplicate_of: str | None = None
+    headline: str | None = None
+    origin: str = ""
+
+    @property
+    def display_title(self) -> str:
+        return self.headline or self.title or "Untitled article"
 
 
 @dataclass
@@ -114,6 +135,7 @@ class StorySummary:
     sources: list[Source]
     notes: list[str] = field(default_factory=list)  # what was dropped, and why
     factual: dict | None = None  # entity check of the summary against its sources
+    previously: str | None = None  # one-line recap of the last digest's summary (update summaries, when asked)
 
     @property
     def summary(self) -> str:
@@ -122,6 +144,30 @@ class StorySummary:
     @property
     def article_ids(self) -> list[str]:
         return [s.article_id for s in self.sources]
+
+
+@dataclass(frozen=True)
+class EarlierSummary:
+    """One earlier digest's summary of a story, as its reader saw it."""
+
+    text: str
+    date: dt.date | None = None  # when that digest went out (a date or a datetime)
+
+
+@dataclass(frozen=True)
+class EarlierCoverage:
+    """What the reader of a continuing story already saw: earlier digests' summaries, oldest first.
+
+    Given per story to the summariser, it turns the story's summary into an
+    update summary (see ``summarize.updates``).
+    """
+
+    summaries: tuple[EarlierSummary, ...]
+
+    @property
+    def latest(self) -> EarlierSummary | None:
+        """The last summary the reader saw (the last of ``summaries``)."""
+        return self.summaries[-1] if self.summaries else None
 
 
 @dataclass
@@ -134,3 +180,13 @@ class Briefing:
     stories: list[StorySummary]
     notes: list[str] = field(default_factory=list)  # run-level: skipped inputs, truncation
     settings: dict = field(default_factory=dict)
+    fallback: str | None = None  # why the model was not used, when the engine fell back
+
+    @property
+    def article_count(self) -> int:
+        return sum(len(s.sources) for s in self.stories)
+
+    @property
+    def news_dates(self) -> list[dt.date]:
+        """The dates of the articles covered, for the date range a reader sees."""
+        return [source.date for story in self.stories for source in story.sources if source.date]

@@ -10,17 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from summarize.clean import clean_article
 from summarize.dedup import find_near_duplicates
-from summarize.engines import Summarizer, load_engine_with_fallback
+from summarize.engines import EngineError, Summarizer, load_engine, load_engine_with_fallback
 from summarize.fuse import summarize_stories
 from summarize.group import group_articles
 from summarize.ingest import IngestLimits
-from summarize.models import Article, Briefing, Story, StorySummary
+from summarize.models import Article, Briefing, EarlierCoverage, Story, StorySummary
+from summarize.updates import update_settings
 
 DEFAULT_MAX_WORDS = 120
 
@@ -40,13 +41,28 @@ class BriefingOptions:
     prompt_template: str | None = None
     unsupported: str = "remove"  # factual guard: remove or flag sentences with unsupported entities
     limits: IngestLimits = field(default_factory=IngestLimits)  # reading inputs: file size, articles, line length
+    # Instruction engines (chat, openai); see docs/engines.md.
+    language: str | None = None  # write the briefing in this language; None = the sources' language
+    prompts_dir: str | None = None  # folder whose summarize/fuse/headline .j2 templates replace the shipped ones
+    context_tokens: int | None = None  # prompt + answer per call; None = the model's (chat) or 4096 (openai)
+    thinking: bool = False  # let thinking models think (slower); reasoning is stripped either way
+    base_url: str | None = None  # OpenAI-compatible server, e.g. http://localhost:11434/v1
+    api_key_env: str = "OPENAI_API_KEY"  # environment variable holding the server's API key, if any
+    tokenizer: str | None = None  # hub id or directory to count the server model's tokens with
+    max_concurrency: int = 4  # requests in flight at once
+    timeout: float = 120.0  # seconds per request
+    retries: int = 3  # further tries after a timeout, 429 or 5xx, with exponential backoff
 
     def engine_options(self) -> dict:
-        """Keyword arguments for an abstractive engine."""
+        """Keyword arguments for the engines; each takes the ones it knows (``summarize.engines.load_engine``)."""
         return {
             "threads": self.threads, "device": self.device, "dtype": self.dtype,
             "batch_size": self.batch_size, "generation": self.generation,
             "prompt_template": self.prompt_template,
+            "max_words": self.max_words, "language": self.language, "prompts_dir": self.prompts_dir,
+            "context_tokens": self.context_tokens, "thinking": self.thinking, "base_url": self.base_url,
+            "api_key_env": self.api_key_env, "tokenizer": self.tokenizer,
+            "max_concurrency": self.max_concurrency, "timeout": self.timeout, "retries": self.retries,
         }
 
 
@@ -111,6 +127,8 @@ def build_briefing(
     summary_cache: SummaryCache | None = None,
     notes: Sequence[str] = (),
     now: dt.datetime | None = None,
+    earlier: Callable[[Story], EarlierCoverage | None] | None = None,
+    recap: bool = False,
 ) -> Briefing:
     """Make the briefing for ``articles``.
 
@@ -119,6 +137,11 @@ def build_briefing(
     be loaded). ``fallback_reason`` records a fallback the caller already made.
     With a ``summary_cache``, stories whose articles and settings are
     unchanged reuse their stored summary.
+
+    ``earlier`` is asked, for each story once grouped, what its reader
+    already saw (a digest's earlier summaries of the same story, or None);
+    such a story gets an update summary, and with ``recap`` a one-line
+    recap of the last one (see ``summarize.fuse.summarize_stories``).
     """
     options = options or BriefingOptions()
     if engine is None:
@@ -126,7 +149,19 @@ def build_briefing(
     cleaned, run_notes = prepare_articles(articles)
     stories = build_stories(cleaned)
     settings = {**engine.describe(), "max_words": options.max_words, "unsupported": options.unsupported}
-    summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache)
+    coverage = {story.id: seen for story in stories if earlier and (seen := earlier(story)) is not None}
+    try:
+        summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache, coverage, recap)
+    except EngineError as exc:
+        if options.engine != "auto" or engine.name == "extractive":
+            raise
+        # auto: a model engine failing mid-run (a server gone away) still gives a briefing.
+        fallback_reason = f"{engine.name} failed: {exc}"
+        engine = load_engine("extractive")
+        settings = {**engine.describe(), "max_words": options.max_words, "unsupported": options.unsupported}
+        summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache, coverage, recap)
+    if options.language and not engine.writes_language:
+        run_notes.append(language_note(options.language, engine))
     engine_label = engine.name if not fallback_reason else f"{engine.name} (fallback: {fallback_reason})"
     return Briefing(
         generated_at=now or dt.datetime.now(dt.timezone.utc),
@@ -135,7 +170,14 @@ def build_briefing(
         stories=summaries,
         notes=[*notes, *run_notes],
         settings=settings,
+        fallback=fallback_reason,
     )
+
+
+def language_note(language: str, engine: Summarizer) -> str:
+    """The one line saying that ``engine`` cannot write in ``language``."""
+    return (f"language {language!r} not applied: the {engine.name} engine cannot translate, so the briefing is "
+            "in the sources' language (use --engine chat or openai)")
 
 
 def story_cache_key(story: Story, settings: dict) -> str:
@@ -145,13 +187,17 @@ def story_cache_key(story: Story, settings: dict) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _summaries_with_cache(stories, engine, options, settings, cache) -> list[StorySummary]:
+def _summaries_with_cache(stories, engine, options, settings, cache, earlier, recap) -> list[StorySummary]:
     if cache is None:
-        return summarize_stories(stories, engine, options.max_words, options.unsupported)
-    keys = [story_cache_key(story, settings) for story in stories]
+        return summarize_stories(stories, engine, options.max_words, options.unsupported, earlier=earlier, recap=recap)
+    # an update summary also depends on what the reader saw before
+    keys = [
+        story_cache_key(story, {**settings, "update": update_settings(earlier[story.id], recap)} if story.id in earlier else settings)
+        for story in stories
+    ]
     cached = [cache.get(key) for key in keys]
     missing = [story for story, hit in zip(stories, cached) if hit is None]
-    fresh = iter(summarize_stories(missing, engine, options.max_words, options.unsupported))
+    fresh = iter(summarize_stories(missing, engine, options.max_words, options.unsupported, earlier=earlier, recap=recap))
     result = []
     for story, key, hit in zip(stories, keys, cached):
         if hit is None:

@@ -58,3 +58,62 @@ def _read_template(path: Path) -> str:
     if "\x00" in text:
         raise PromptError(f"{display_name(path)}: prompt template is binary, not text")
     return text.strip()
+
+
+# The stages of an instruction engine, each a template ``<stage>.j2``:
+# summarise a chunk of one story's articles, fuse chunk summaries, write a headline.
+STAGES = ("summarize", "fuse", "headline")
+STAGE_VARIABLES = ("text", "max_words", "language")
+
+
+def stage_template_paths(directory: str | Path | None = None, files: dict[str, str | Path] | None = None) -> dict[str, Path]:
+    """Where each stage's template is read from.
+
+    A file named for a stage in ``files`` wins; then the stage's file in
+    ``directory``, then one in ``BRIEFING_PROMPTS_DIR``, then the shipped
+    default in the repository's ``prompts/``; so a folder holding only
+    ``headline.j2`` overrides the headline alone.
+    """
+    folders = [Path(directory).expanduser()] if directory else []
+    if os.environ.get("BRIEFING_PROMPTS_DIR"):
+        folders.append(Path(os.environ["BRIEFING_PROMPTS_DIR"]).expanduser())
+    folders.append(_SHIPPED_PROMPTS_DIR)
+    paths = {}
+    for stage in STAGES:
+        if files and files.get(stage):
+            paths[stage] = Path(files[stage]).expanduser()
+            continue
+        paths[stage] = next((f / f"{stage}.j2" for f in folders if (f / f"{stage}.j2").is_file()), _SHIPPED_PROMPTS_DIR / f"{stage}.j2")
+    return paths
+
+
+def load_stage_templates(directory: str | Path | None = None, files: dict[str, str | Path] | None = None) -> dict[str, jinja2.Template]:
+    """The template of each stage (see ``stage_template_paths``), checked.
+
+    Templates are Jinja2 with the variables ``text`` (the chunk, the chunk
+    summaries or the story summary), ``max_words`` (the word budget) and
+    ``language`` (the language to write in, by name). Raises ValueError with a
+    one-line reason naming the file when a template is missing, does not
+    parse, or never uses ``text``.
+    """
+    from jinja2 import meta
+
+    environment = jinja2.Environment(autoescape=False, keep_trailing_newline=False, undefined=jinja2.StrictUndefined)
+    templates = {}
+    for stage, path in stage_template_paths(directory, files).items():
+        try:
+            source = _read_template(path)
+            used = meta.find_undeclared_variables(environment.parse(source))
+            template = environment.from_string(source)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ValueError(f"{path}: line {exc.lineno}: {exc.message}") from None
+        if "text" not in used:
+            raise ValueError(f"{path}: the {stage} prompt template never uses {{{{ text }}}}")
+        unknown = sorted(used - set(STAGE_VARIABLES))
+        if unknown:
+            raise ValueError(f"{path}: unknown variable {unknown[0]!r} (known: {', '.join(STAGE_VARIABLES)})")
+        templates[stage] = template
+    return templates
+
+
+_SHIPPED_PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"

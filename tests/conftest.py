@@ -23,6 +23,16 @@ SEEDS = REPO / "seeds"
 SHARED_BENCH = REPO.parent / "shared" / "bench"
 
 
+@pytest.fixture(autouse=True)
+def _no_user_config(monkeypatch, tmp_path_factory):
+    """No test reads the developer's config files, BRIEFING_* settings or time zone."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-config"))
+    monkeypatch.setenv("TZ", "UTC")  # dates shown in the reader's zone: the same on every machine
+    for name in list(os.environ):
+        if name.startswith("BRIEFING_") and name != "BRIEFING_PROMPTS_DIR":
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _one_torch_thread():
     import torch
@@ -45,3 +55,34 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 def tiny_t5_dir(tmp_path_factory) -> Path:
     """A tiny random T5 (an instruction-model family) and its tokenizer."""
     return build_tiny_model(tmp_path_factory.mktemp("tiny-t5"), "t5")
+
+
+@pytest.fixture(scope="session")
+def tiny_chat_dir(tmp_path_factory) -> Path:
+    """A tiny random Qwen2-style chat model (ChatML template) and its BPE tokenizer."""
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-chat"), "qwen2", max_positions=1024)
+
+
+@pytest.fixture(scope="session")
+def chat_server(tiny_chat_dir) -> str:
+    """``transformers serve`` serving the tiny chat model on 127.0.0.1; its base URL.
+
+    Skipped, with the reason, only when the server cannot run here (its
+    packages missing, or it does not start).
+    """
+    from openai_support import ServeUnavailable, serve_model
+
+    try:
+        with serve_model(tiny_chat_dir) as base_url:
+            yield base_url
+    except ServeUnavailable as exc:
+        pytest.skip(f"transformers serve cannot run here: {exc}")
+
+
+@pytest.fixture(scope="session")
+def fault_server():
+    """A local HTTP server answering chat completions with 429, 500, timeouts, broken JSON (see openai_support)."""
+    from openai_support import FaultServer
+
+    with FaultServer() as server:
+        yield server

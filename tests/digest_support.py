@@ -45,6 +45,15 @@ class RecordingHandler:
     reply: str | None = None  # e.g. "451 4.3.0 try again later": refuse DATA with this reply
     gate: threading.Event | None = None  # when set up, DATA waits until the event is set
     entered: threading.Event = field(default_factory=threading.Event)  # set when a DATA arrives
+    rcpt_gate: threading.Event | None = None  # when set up, RCPT TO waits until the event is set
+    rcpt_entered: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_entered.set()
+        if self.rcpt_gate is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.rcpt_gate.wait, WAIT)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.entered.set()
@@ -162,8 +171,10 @@ def toml_text(data: dict) -> str:
             return "[" + ", ".join(value(x) for x in v) + "]"
         return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
-    lines = []
+    lines = [f"{k} = {value(v)}" for k, v in data.items() if not isinstance(v, dict)]  # top-level keys come first
     for section, table in data.items():
+        if not isinstance(table, dict):
+            continue
         lines.append(f"[{section}]")
         subtables = {k: v for k, v in table.items() if isinstance(v, dict)}
         lines += [f"{k} = {value(v)}" for k, v in table.items() if not isinstance(v, dict)]
@@ -175,7 +186,7 @@ def toml_text(data: dict) -> str:
 
 
 def digest_config(folder: Path, article_paths: list[Path] | None = None, port: int = 25, **sections) -> Path:
-    """Write a digest config whose state and outbox live in ``folder``; sections override defaults."""
+    """Write a digest config whose state and outbox live in ``folder``; sections override defaults (None drops one)."""
     data = {
         "sources": {"paths": [str(p) for p in (article_paths or [])]},
         "window": {"since": "24h"},
@@ -191,7 +202,83 @@ def digest_config(folder: Path, article_paths: list[Path] | None = None, port: i
         "paths": {"state_db": str(folder / "state.sqlite3"), "outbox": str(folder / "outbox")},
     }
     for section, values in sections.items():
-        data.setdefault(section, {}).update(values)
+        if values is None:  # mail=None: a config without that section
+            data.pop(section, None)
+        elif not isinstance(values, dict):  # timezone="UTC": a key at the top of the file
+            data[section] = values
+        else:
+            data.setdefault(section, {}).update(values)
     path = folder / "digest.toml"
     path.write_text(toml_text(data), encoding="utf-8")
     return path
+
+
+# -- a real HTTP server for webhooks --------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b"ok"
+    headers: dict = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering (a timeout test makes the client give up first)
+
+
+@dataclass
+class WebhookServer:
+    """What the server received (JSON bodies, in order) and what it answers next (``replies``, then 200)."""
+
+    port: int
+    replies: list[Reply] = field(default_factory=list)
+    received: list[dict] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/hooks/T000/B000/secret-token-123"
+
+
+@contextlib.contextmanager
+def webhook_server():
+    """A standard-library HTTP server on 127.0.0.1 in a thread, answering POSTs as scripted."""
+    import http.server
+    import json
+
+    state = WebhookServer(port=0)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the standard library's name)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            state.paths.append(self.path)
+            reply = state.replies.pop(0) if state.replies else Reply()
+            if reply.delay:
+                state.stop.wait(reply.delay)
+            if reply.status < 300:
+                state.received.append(json.loads(body))
+            try:
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    server = http.server.ThreadingHTTPServer((HOST, 0), Handler)
+    server.daemon_threads = True
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        state.stop.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(WAIT)

@@ -7,6 +7,8 @@ import email.policy
 import io
 import json
 import logging
+import os
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -63,7 +65,7 @@ def test_dry_run_of_the_example_config_writes_a_message_a_client_can_show(xdg):
     assert [p.get_content_type() for p in alternative.iter_parts()] == ["text/plain", "text/html"]
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert "Sources (5)" in text and "Sources (5)" in html
+    assert "Sources (5)" in text and ">Sources</p>" in html
     assert "Istanbul" in text and "Advertisement" not in text
     briefing = json.loads(attachment.get_content())
     assert len(briefing["stories"]) == 1 and len(briefing["stories"][0]["article_ids"]) == 5
@@ -81,22 +83,28 @@ def test_check_config_prints_effective_values_with_the_password_masked(xdg):
     result = runner.invoke(app, ["digest", "--config", str(EXAMPLE), "--check-config"], env={"BRIEFING_SMTP_PASSWORD": PASSWORD})
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output
-    assert 'mail.password = "********"  # from $BRIEFING_SMTP_PASSWORD (set)' in result.stdout
-    assert f'sources.paths = ["{REPO / "seeds"}"]' in result.stdout
-    assert f'paths.state_db = "{xdg / "digest.sqlite3"}"  # default' in result.stdout
+    assert '# password = "********"  (from $BRIEFING_SMTP_PASSWORD: set)' in result.stdout
+    assert f'paths = ["{REPO / "seeds"}"]' in result.stdout
+    assert f'state_db = "{xdg / "digest.sqlite3"}"  # default' in result.stdout
+    data = tomllib.loads(result.stdout)  # real TOML
+    assert data["sources"]["paths"] == [str(REPO / "seeds")] and data["mail"]["to"] == ["you@example.com"]
+    assert "password" not in data["mail"]
     overridden = runner.invoke(
         app, ["digest", "--config", str(EXAMPLE), "--check-config"],
         env={"BRIEFING_SMTP_PASSWORD": PASSWORD, "BRIEFING_DIGEST_MAIL_HOST": "relay.internal"},
     )  # fmt: skip
-    assert 'mail.host = "relay.internal"  # from $BRIEFING_DIGEST_MAIL_HOST' in overridden.stdout
+    assert 'host = "relay.internal"  # from $BRIEFING_DIGEST_MAIL_HOST' in overridden.stdout
+    assert tomllib.loads(overridden.stdout)["mail"]["host"] == "relay.internal"
 
 
-def test_check_config_names_a_missing_password_variable(xdg):
+def test_check_config_of_the_example_without_a_password_is_a_warning(xdg):
     result = runner.invoke(app, ["digest", "--config", str(EXAMPLE), "--check-config"])
-    assert result.exit_code == 2
-    assert result.stderr.strip() == (
-        f"briefing: error: {EXAMPLE}: mail.password_env: environment variable BRIEFING_SMTP_PASSWORD is not set"
-    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"briefing: warning: {EXAMPLE}: mail.password_env: environment variable BRIEFING_SMTP_PASSWORD is not set; a real run needs it",
+        f"# {EXAMPLE}: configuration is valid",
+    ]
+    assert "NOT SET" in result.stdout and tomllib.loads(result.stdout)
 
 
 def test_bad_config_and_options_are_one_line_errors_with_exit_2(tmp_path, xdg):
@@ -130,7 +138,7 @@ def test_send_then_nothing_new_then_locked(tmp_path):
         with RunLock(tmp_path / "state.sqlite3.lock"):
             locked = runner.invoke(app, ["digest", "--config", str(config)])
         assert locked.exit_code == 3
-        assert " ERROR another digest run holds the lock" in locked.stderr.strip().splitlines()[-1]
+        assert " INFO another digest run holds the lock" in locked.stderr.strip().splitlines()[-1]  # a harmless overlap
     assert len(server.messages) == 1
 
 
@@ -163,3 +171,62 @@ def test_log_handlers_mask_the_password_wherever_it_appears(tmp_path):
             handler.close()
     for text in (stream.getvalue(), (tmp_path / "d.log").read_text()):
         assert "server said: bad credentials ********" in text and PASSWORD not in text
+
+
+def test_config_is_found_in_xdg_config_home(tmp_path, monkeypatch):
+    monkeypatch.delenv("BRIEFING_DIGEST_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    missing = runner.invoke(app, ["digest", "--check-config"])
+    assert missing.exit_code == 2 and "no digest config: pass --config FILE" in missing.stderr
+    assert "Traceback" not in missing.output
+    (tmp_path / "config" / "briefing").mkdir(parents=True)
+    digest_config(tmp_path, [tmp_path]).rename(tmp_path / "config" / "briefing" / "digest.toml")
+    found = runner.invoke(app, ["digest", "--check-config"])
+    assert found.exit_code == 0, found.output
+    assert found.stdout.startswith(f"# effective digest configuration from {tmp_path / 'config' / 'briefing' / 'digest.toml'}")
+
+
+def test_dry_run_output_dash_writes_the_message_to_stdout(xdg):
+    result = runner.invoke(app, ["digest", "-c", str(EXAMPLE), "--dry-run", "--output", "-"])
+    assert result.exit_code == 0, result.stderr
+    message = email.message_from_bytes(result.stdout_bytes, policy=email.policy.default)
+    assert message["Subject"].startswith("Morning briefing ") and message.get_body(("html",)) is not None
+    assert "dry run: wrote stdout" in result.stderr.splitlines()[-1]
+    assert not Path("-").exists()
+
+
+def test_fifo_and_non_utf8_configs_are_one_line_errors(tmp_path, xdg):
+    fifo = tmp_path / "digest.fifo"
+    os.mkfifo(fifo)
+    result = runner.invoke(app, ["digest", "--config", str(fifo), "--check-config"])
+    assert result.exit_code == 2
+    assert result.stderr == f"briefing: error: {fifo}: not a regular file (a FIFO); give the path of a TOML file\n"
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b"[mail]\nfrom = \"Caf\xe9 <c@example.org>\"\n")
+    result = runner.invoke(app, ["digest", "--config", str(latin)])
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1 and "not UTF-8 text" in result.stderr
+
+
+def test_lock_collision_is_silent_at_warning_level(tmp_path):
+    """cron mails whatever a job prints; with --log-level WARNING an overlap prints nothing (exit 3 still says it)."""
+    config = digest_config(tmp_path, [_articles(tmp_path)], port=free_port())
+    with RunLock(tmp_path / "state.sqlite3.lock"):
+        quiet = runner.invoke(app, ["digest", "--config", str(config), "--log-level", "WARNING"])
+        info = runner.invoke(app, ["digest", "--config", str(config)])
+    assert quiet.exit_code == 3 and quiet.stderr == ""
+    assert info.exit_code == 3 and " INFO another digest run holds the lock" in info.stderr.splitlines()[-1]
+
+
+def test_a_short_password_does_not_garble_log_lines(tmp_path):
+    handlers = configure_logging("INFO", None, ["ab"])
+    stream = io.StringIO()
+    handlers[0].setStream(stream)
+    logger = logging.getLogger("briefing.digest")
+    try:
+        logger.info("tabs and labels stay as they are; the password ab or 'ab' or pw=ab is masked")
+    finally:
+        for handler in handlers:
+            logger.removeHandler(handler)
+    assert stream.getvalue().rstrip().endswith(
+        "INFO tabs and labels stay as they are; the password ******** or '********' or pw=******** is masked"
+    )

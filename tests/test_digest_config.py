@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -10,9 +12,12 @@ import pytest
 from summarize.digest.config import (
     ConfigError,
     describe_config,
+    find_config,
     load_config,
     parse_duration,
     smtp_password,
+    toml_value,
+    webhook_url,
 )
 
 from digest_support import digest_config, toml_text
@@ -151,8 +156,8 @@ def test_password_comes_from_the_named_variable_and_is_masked(tmp_path):
     assert smtp_password(config, environ={"DIGEST_PW": "hunter2-xyz"}) == "hunter2-xyz"
     shown = describe_config(config, environ={"DIGEST_PW": "hunter2-xyz"})
     assert "hunter2-xyz" not in shown
-    assert 'mail.password = "********"  # from $DIGEST_PW (set)' in shown
-    assert 'mail.username = "bot"' in shown
+    assert '# password = "********"  (from $DIGEST_PW: set)' in shown
+    assert 'username = "bot"' in shown
     assert "NOT SET" in describe_config(config, environ={})
 
 
@@ -166,3 +171,105 @@ def test_template_overrides_must_exist(tmp_path):
     path = digest_config(tmp_path, [tmp_path], mail={"html_template": "missing.html.j2"})
     with pytest.raises(ConfigError, match="mail.html_template: no such file"):
         load_config(path, environ={})
+
+
+def test_check_output_is_toml_that_reads_back_as_the_same_config(tmp_path):
+    path = digest_config(
+        tmp_path, [tmp_path], mail={"username": "bot", "password_env": "DIGEST_PW", "subject": 'News "{date}" \\ {stories}'},
+        engine={"generation": {"length_penalty": 1.5}}, delivery={"webhook": {"format": "discord", "url": "https://hooks.example.org/T0/B0/secret-part"}},
+    )  # fmt: skip
+    config = load_config(path, environ={"DIGEST_PW": "hunter2-xyz", "BRIEFING_DIGEST_TIMEZONE": "Asia/Tokyo"})
+    shown = describe_config(config, environ={"DIGEST_PW": "hunter2-xyz"})
+    assert "hunter2-xyz" not in shown and "secret-part" not in shown
+    data = tomllib.loads(shown)  # real TOML
+    assert data["timezone"] == "Asia/Tokyo" and data["mail"]["subject"] == 'News "{date}" \\ {stories}'
+    assert data["engine"]["generation"] == {"length_penalty": 1.5}
+    assert data["delivery"]["webhook"]["format"] == "discord" and "url" not in data["delivery"]["webhook"]
+    assert 'timezone = "Asia/Tokyo"  # from $BRIEFING_DIGEST_TIMEZONE' in shown
+    # Fed back as a config (with the secret from the environment instead), it gives the same values.
+    again_path = tmp_path / "again.toml"
+    again_path.write_text(shown, encoding="utf-8")
+    again = load_config(again_path, environ={"BRIEFING_DIGEST_DELIVERY_WEBHOOK_URL": "https://hooks.example.org/x"})
+    assert again.mail == config.mail and again.paths == config.paths and again.engine_options == config.engine_options
+    assert again.timezone == "Asia/Tokyo" and again.webhook.format == "discord"
+
+
+def test_toml_values_escape_what_toml_needs():
+    for text in ('quote " and back\\slash', "new\nline\ttab", "del\x7fchar \x00 nul", "emoji 🌍 and é", ""):
+        assert tomllib.loads(f"v = {toml_value(text)}")["v"] == text
+    assert tomllib.loads(f"v = {toml_value({'a b': [1, 2.5, True]})}")["v"] == {"a b": [1, 2.5, True]}
+
+
+def test_config_is_found_in_xdg_config_home_when_not_given(tmp_path):
+    xdg = tmp_path / "xdg-config"
+    with pytest.raises(ConfigError) as caught:
+        find_config(None, {"XDG_CONFIG_HOME": str(xdg)})
+    (line,) = caught.value.problems
+    assert "--config" in line and "BRIEFING_DIGEST_CONFIG" in line and str(xdg / "briefing" / "digest.toml") in line
+    (xdg / "briefing").mkdir(parents=True)
+    (xdg / "briefing" / "digest.toml").write_text("")
+    assert find_config(None, {"XDG_CONFIG_HOME": str(xdg)}) == xdg / "briefing" / "digest.toml"
+    assert find_config(None, {"XDG_CONFIG_HOME": str(xdg), "BRIEFING_DIGEST_CONFIG": "/etc/d.toml"}) == Path("/etc/d.toml")
+    assert find_config("given.toml", {"BRIEFING_DIGEST_CONFIG": "/etc/d.toml"}) == Path("given.toml")
+
+
+def test_a_fifo_as_config_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "config.fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError) as caught:
+        load_config(fifo, environ={})  # would block for ever if it waited for a writer
+    assert caught.value.problems == [f"{fifo}: not a regular file (a FIFO); give the path of a TOML file"]
+    with pytest.raises(ConfigError, match="a folder"):
+        load_config(tmp_path, environ={})
+    with pytest.raises(ConfigError, match="a character device"):
+        load_config("/dev/zero", environ={})
+
+
+def test_a_config_that_is_not_utf8_is_one_line(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[mail]\nfrom = "Café <c@example.org>"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert caught.value.problems == [f"{path}: not UTF-8 text (byte 0xe9 at offset 18); a TOML file must be UTF-8"]
+
+
+def test_webhook_and_feed_channels_are_read_and_mail_is_optional(tmp_path):
+    path = tmp_path / "d.toml"
+    path.write_text(toml_text({
+        "sources": {"paths": ["."]},
+        "delivery": {"webhook": {"format": "mattermost", "url_env": "MM_HOOK"}, "feed": {"path": "out/briefing.xml", "max_entries": 5}},
+    }))  # fmt: skip
+    config = load_config(path, environ={"BRIEFING_DIGEST_DELIVERY_WEBHOOK_TIMEOUT": "4"})
+    assert config.mail is None and config.channels == ("webhook", "feed")
+    assert config.webhook.format == "mattermost" and config.webhook.timeout == 4.0
+    assert config.feed.path == tmp_path / "out" / "briefing.xml" and config.feed.max_entries == 5 and config.feed.format == "atom"
+    with pytest.raises(ConfigError, match="MM_HOOK is not set"):
+        webhook_url(config, environ={})
+    assert webhook_url(config, environ={"MM_HOOK": "https://chat.example.org/hooks/abc"}) == "https://chat.example.org/hooks/abc"
+
+
+def test_delivery_problems_are_one_line_each(tmp_path):
+    path = tmp_path / "d.toml"
+    path.write_text(toml_text({
+        "sources": {"paths": ["."]},
+        "delivery": {"webhook": {"format": "teams", "url": "ftp://x/secret"}, "feed": {"format": "json"}, "pigeon": {"x": 1}},
+    }))  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    text = "\n".join(caught.value.problems)
+    for expected in ("delivery.webhook.format: must be one of slack, mattermost, discord (got 'teams')",
+                     "delivery.webhook.url: not an http(s) URL", "delivery.feed.path: the feed file to write is required",
+                     "delivery.feed.format: must be one of atom, rss", "unknown section [delivery.pigeon]"):  # fmt: skip
+        assert expected in text, expected
+    assert "secret" not in text
+    empty = tmp_path / "e.toml"
+    empty.write_text(toml_text({"sources": {"paths": ["."]}}))
+    with pytest.raises(ConfigError, match=r"give at least one delivery: \[mail\], \[delivery.webhook\] or \[delivery.feed\]"):
+        load_config(empty, environ={})
+
+
+def test_timezone_must_be_a_known_zone(tmp_path):
+    path = digest_config(tmp_path, [tmp_path])
+    assert load_config(path, environ={"BRIEFING_DIGEST_TIMEZONE": "Asia/Tokyo"}).timezone == "Asia/Tokyo"
+    with pytest.raises(ConfigError, match="timezone: unknown time zone 'Mars/Olympus'"):
+        load_config(path, environ={"BRIEFING_DIGEST_TIMEZONE": "Mars/Olympus"})

@@ -81,9 +81,10 @@ def test_message_is_multipart_alternative_with_text_and_html():
     assert "Putin will not attend the talks in Istanbul. Medinsky leads <the> delegation to Kyiv. [not in the sources: Kyiv]" in " ".join(text.split())
     assert "The ferry runs again & on time." in text
     assert "https://example.org/a1" in text
-    # The factual check's line, as `briefing brief` prints it, marked because something was not found.
-    assert "(!) Entity check: 75% of names, numbers and dates found in the sources; not found: Kyiv; 1 unsupported sentence removed." in " ".join(text.split())
-    assert "skipped input: x.bin" in text
+    # What the reader must know (a name the summary keeps that the sources lack), as `briefing brief` says it.
+    assert "(!) Not found in the sources: Kyiv." in " ".join(text.split())
+    assert "skipped input: x.bin" not in text  # pipeline notes go to the log and the JSON, not the body
+    assert "[1] Talks <b>open</b> — Reuters, 15 May 2025" in text
 
 
 def test_html_part_escapes_article_text_and_links_only_web_urls():
@@ -96,7 +97,7 @@ def test_html_part_escapes_article_text_and_links_only_web_urls():
     assert "javascript:" not in html  # not linked, and not shown as a link target
     assert "The ferry runs again &amp; on time." in html
     assert "Medinsky leads &lt;the&gt; delegation to Kyiv. <span style=\"color:#c0392b;\">[not in the sources: Kyiv]</span>" in html
-    assert "Entity check: 75% of names, numbers and dates found in the sources; not found: Kyiv; 1 unsupported sentence removed." in html
+    assert "Not found in the sources: Kyiv." in html and "skipped input" not in html
 
 
 def test_json_attachment_holds_the_briefing():
@@ -142,3 +143,35 @@ def test_templates_can_be_overridden_by_path(tmp_path):
         "<p>[Peace talks &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; in Istanbul][Ferry resumes]</p>"
     )
     assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == "* Peace talks <script>alert('x')</script> in Istanbul\n* Ferry resumes\n"
+
+
+def test_the_digest_is_dated_in_the_readers_time_zone():
+    from zoneinfo import ZoneInfo
+
+    evening_utc = dt.datetime(2025, 5, 14, 21, 30, tzinfo=dt.timezone.utc)  # 06:30 on the 15th in Tokyo
+    briefing = _briefing()
+    briefing.generated_at = evening_utc
+    built = build_message(briefing, _mail(attach_json=True), created=evening_utc, content_hash=HASH, article_count=3,
+                          json_text=briefing_json(briefing), zone=ZoneInfo("Asia/Tokyo"))
+    message = _parse(message_bytes(built))
+    assert message["Subject"] == "Briefing 2025-05-15: 2 stories from 3 articles"
+    text = message.get_body(("plain",)).get_content()
+    assert text.startswith("Morning briefing, Thursday 15 May 2025")
+    assert "Made 2025-05-15 06:30 JST." in " ".join(text.split())
+    assert list(message.iter_attachments())[0].get_filename() == "briefing-2025-05-15.json"
+
+
+def test_html_part_is_a_well_formed_page_with_contents_and_labelled_sources():
+    import html5lib
+
+    html = _parse(message_bytes(build_message(_briefing(), _mail(), created=CREATED, content_hash=HASH,
+                                              article_count=3))).get_body(("html",)).get_content()
+    root = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)
+    assert root.get("lang") == "en"
+    assert any(m.get("name") == "viewport" for m in root.iter("meta"))
+    assert len(list(root.iter("h1"))) == 1 and len(list(root.iter("h2"))) == 2
+    ids = {e.get("id") for e in root.iter() if e.get("id")}
+    hrefs = [a.get("href") for a in root.iter("a")]
+    assert hrefs == ["#story-1", "#story-2", "https://example.org/a1"] and {"story-1", "story-2"} <= ids
+    sources = ["".join(li.itertext()) for ol in list(root.iter("ol"))[1:] for li in ol.iter("li")]
+    assert sources == ["Talks <b>open</b> — Reuters, 15 May 2025", "Delegation named — AP", "Ferry — Gazette"]

@@ -327,3 +327,27 @@ def test_engine_section_maps_to_briefing_options(tmp_path):
     assert "batch_size" in unknown and "unsupported" in unknown  # the other BriefingOptions fields
     assert mistyped == "engine.batch_size: expected int, got str"
     assert mode == "engine.unsupported: must be one of remove, flag (got 'hide')"
+
+
+@pytest.mark.parametrize("how", ["TZ", "config"])
+def test_subject_is_dated_in_the_readers_time_zone(tmp_path, articles, monkeypatch, how):
+    """A 06:30 digest in Tokyo is dated that morning, not the previous day (21:30 UTC)."""
+    import time as time_module
+
+    tokyo_morning = dt.datetime(2025, 5, 14, 21, 30, tzinfo=dt.timezone.utc)
+    monkeypatch.setenv("TZ", "Asia/Tokyo" if how == "TZ" else "UTC")
+    time_module.tzset()
+    try:
+        with smtp_server() as server:
+            config = _config(tmp_path, [articles], server.port)
+            if how == "config":
+                config = load_config(config.path, environ={"BRIEFING_DIGEST_TIMEZONE": "Asia/Tokyo"})
+            result = run_digest(config, clock=Clock(tokyo_morning))
+    finally:
+        monkeypatch.undo()
+        time_module.tzset()
+    assert result.exit_code == EXIT_OK, result.message
+    message = _parse(server.messages[0].data)
+    assert message["Subject"] == "Morning briefing 2025-05-15: 2 stories"
+    assert message["Date"].endswith("+0900")
+    assert "Made 2025-05-15 06:30 JST" in message.get_body(("plain",)).get_content()

@@ -14,6 +14,7 @@ from summarize.digest.state import (
     StateError,
     SummaryCache,
     article_hash,
+    check_state,
     digest_content_hash,
     summary_from_json,
     summary_to_json,
@@ -120,3 +121,55 @@ def test_unused_summaries_are_pruned(tmp_path):
         db.put_summary("new", summary_to_json(_summary()), T0 + dt.timedelta(days=100))
         assert db.prune_summaries(T0 + dt.timedelta(days=50)) == 1
         assert db.count_summaries() == 1
+
+
+def test_a_version_1_file_is_migrated_keeping_what_was_sent(tmp_path):
+    from summarize.digest.state import MIGRATIONS
+
+    path = tmp_path / "v1.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+        conn.execute("INSERT INTO digests (message_id, created, sent_at, recipients, content_hash, outbox_file) "
+                     "VALUES ('<a@x>', '2025-05-15T06:00:00.000000+00:00', '2025-05-15T06:00:05.000000+00:00', '[]', 'h', '/o/a.eml')")  # fmt: skip
+        conn.execute("INSERT INTO digests (message_id, created, recipients, content_hash, outbox_file) "
+                     "VALUES ('<b@x>', '2025-05-16T06:00:00.000000+00:00', '[]', 'h2', '/o/b.eml')")  # fmt: skip
+    with StateDB(path) as db:
+        assert db.schema_version == SCHEMA_VERSION == 2
+        assert [(d.message_id, d.channel, d.status, d.file) for d in db.deliveries()] == [
+            ("<a@x>", "mail", "sent", "/o/a.eml"), ("<b@x>", "mail", "pending", "/o/b.eml")]  # fmt: skip
+    assert check_state(path) == []
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_check_state_is_read_only_and_names_problems(tmp_path):
+    missing = tmp_path / "none.sqlite3"
+    assert check_state(missing) == [] and not missing.exists()  # never creates the file
+    path = tmp_path / "s.sqlite3"
+    StateDB(path).close()
+    assert check_state(path) == []
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    assert check_state(path) == [f"{path}: state schema version {SCHEMA_VERSION + 1} is newer than this program's ({SCHEMA_VERSION}); upgrade briefing"]
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_text("not a database" * 100)
+    (line,) = check_state(junk)
+    assert line.startswith(f"{junk}: ") and "\n" not in line
+
+
+def test_stories_are_recorded_with_their_articles_for_history(tmp_path):
+    from summarize.digest.state import StoryRecord, story_key
+
+    with StateDB(tmp_path / "s.db") as db:
+        record = DigestRecord("<m1@x>", T0, (), digest_content_hash(["a", "b", "c"]))
+        stories = [StoryRecord(1, story_key(["a", "b"]), "Talks", "Putin will not attend.", ("a", "b"), ({"outlet": "AP"},)),
+                   StoryRecord(2, story_key(["c"]), "Ferry", "The ferry runs.", ("c",))]  # fmt: skip
+        db.add_digest(record, ["a", "b", "c"], stories, [("mail", "m1.eml"), ("feed", "m1.feed.json")])
+        later = DigestRecord("<m2@x>", T0 + dt.timedelta(days=1), (), digest_content_hash(["b", "d"]))
+        db.add_digest(later, ["b", "d"], [StoryRecord(1, story_key(["b", "d"]), "Talks end", "A deal.", ("b", "d"))])
+        assert db.stories("<m1@x>") == stories
+        assert [d.channel for d in db.deliveries("<m1@x>")] == ["feed", "mail"]
+        timeline = db.story_mentions(stories[0].story_key[:10])
+        assert [(m, s.headline) for m, s in timeline] == [("<m1@x>", "Talks"), ("<m2@x>", "Talks end")]  # linked by article b
+        db.delete_digest("<m2@x>")
+        assert [m for m, _ in db.story_mentions(stories[0].story_key)] == ["<m1@x>"]

@@ -13,7 +13,11 @@ def test_tables():
            "words_per_summary": 98.4, "peak_memory_mb": 301.2}
     text = bench_markdown([row], [intervals((0.3, 0.2, 0.4), (0.07, 0.05, 0.09), (0.25, 0.2, 0.3))], "Caption.")
     assert text.startswith("Caption.\n\n| system |")
-    assert "| `lead` | 3 | 30.0 [20.0, 40.0] | 7.0 [5.0, 9.0] | 25.0 [20.0, 30.0] | 90.0 | 0.0123 | 98.4 | 301 |" in text
+    # lead has no factual guard: its "guard removed %" is "-"
+    assert "| `lead` | 3 | 30.0 [20.0, 40.0] | 7.0 [5.0, 9.0] | 25.0 [20.0, 30.0] | 90.0 | - | 0.0123 | 98.4 | 301 |" in text
+    guarded = bench_markdown([{**row, "system": "chat:m", "guard_removed_share": 0.125}],
+                             [intervals((0.3, 0.2, 0.4), (0.07, 0.05, 0.09), (0.25, 0.2, 0.3))], "Caption.")
+    assert "| entity prec-source | guard removed % |" in guarded and "| 90.0 | 12.5 | 0.0123 |" in guarded
 
 
 def test_seconds_keep_three_significant_digits():
@@ -26,3 +30,17 @@ def test_bar_chart_has_a_bar_per_system_and_type():
     (ax,) = fig.axes
     assert len(ax.patches) == 6
     assert [t.get_text() for t in ax.get_xticklabels()] == ["lead", "extractive"]
+
+
+def test_bar_chart_reads_at_a_glance():
+    """Values on the bars, the legend above the plot (outside the bars), n and the dataset in the title."""
+    fig = bar_chart(["lead", "extractive"], [intervals((0.3, 0.2, 0.4), (0.07, 0.05, 0.09), (0.25, 0.2, 0.3))] * 2,
+                    "ROUGE F1 on mds_dev.jsonl: n = 65, 100-word summaries")
+    (ax,) = fig.axes
+    labels = [t.get_text() for t in ax.texts]
+    assert labels.count("30.0") == 2 and labels.count("7.0") == 2 and labels.count("25.0") == 2
+    legend = ax.get_legend()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    assert legend.get_window_extent(renderer).y0 >= ax.get_window_extent(renderer).y1 - 1
+    assert "n = 65" in ax.get_title() and "mds_dev.jsonl" in ax.get_title()

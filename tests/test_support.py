@@ -74,3 +74,27 @@ def test_normalize_words():
     assert normalize_words("Zelenskiy's U.S. trip on Oct. 14th cost 3,500 dollars") == [
         "zelenskiy", "us", "trip", "on", "october", "14", "cost", "3500", "dollars",
     ]
+
+
+def test_edit_distance_with_and_without_a_limit_matches_the_textbook_definition():
+    import random
+
+    from summarize.facts.support import edit_distance
+
+    def reference(a, b):
+        previous = list(range(len(b) + 1))
+        for i, ca in enumerate(a, start=1):
+            current = [i]
+            for j, cb in enumerate(b, start=1):
+                current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+            previous = current
+        return previous[-1]
+
+    rng = random.Random(0)
+    for _ in range(300):
+        a = "".join(rng.choice("abcé") for _ in range(rng.randint(0, 9)))
+        b = "".join(rng.choice("abcé") for _ in range(rng.randint(0, 9)))
+        exact = reference(a, b)
+        assert edit_distance(a, b) == exact
+        for limit in (0, 1, 2, 3):
+            assert edit_distance(a, b, limit) == (exact if exact <= limit else limit + 1)

@@ -1,9 +1,11 @@
-"""The ``briefing digest`` command: parse options, set up logging, call ``run_digest``.
+"""The ``briefing digest`` and ``briefing history`` commands: parse options, call the library, print.
 
-``register(app)`` adds the command to the ``briefing`` typer app. Logging goes
-to stderr (and to ``log.file`` when configured), one line per step with time
-and level; every handler masks the SMTP password should it ever appear in a
-message. The process exits with the run's exit code (see ``runner``).
+``register(app)`` adds both to the ``briefing`` typer app. ``digest`` logs to
+stderr (and to ``log.file`` when configured), one line per step with time and
+level; every handler masks the secrets (SMTP password, webhook URL) should
+they ever appear in a message. It exits with the run's exit code (see
+``runner``). ``history`` reads the state database and prints past digests or
+one story's timeline, as text or JSON.
 """
 
 from __future__ import annotations
@@ -16,11 +18,23 @@ from typing import Annotated, Optional
 
 import typer
 
+from summarize.cli_common import QuietOpt
 from summarize.console import fail
-from summarize.digest.config import ConfigError, DigestConfig, describe_config, load_config, parse_duration
+from summarize.digest.config import (
+    ConfigError,
+    DigestConfig,
+    describe_config,
+    find_config,
+    load_config,
+    mask_secrets,
+    missing_secrets,
+    parse_duration,
+    secrets,
+)
 from summarize.digest.runner import (
     EXIT_CONFIG,
     EXIT_FAILED,
+    STDOUT,
     RunOptions,
     briefing_options,
     run_digest,
@@ -29,11 +43,10 @@ from summarize.digest.runner import (
 LOGGER = "briefing.digest"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
-MASK = "********"
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces each secret in a record's final message with a mask."""
+    """Masks each secret in a record's final message (whole tokens only; see ``mask_secrets``)."""
 
     def __init__(self, secrets: list[str]):
         super().__init__()
@@ -41,10 +54,7 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, MASK)
-            record.msg, record.args = message, ()
+            record.msg, record.args = mask_secrets(record.getMessage(), self.secrets), ()
         return True
 
 
@@ -66,15 +76,24 @@ def configure_logging(level: str, log_file: Path | None, secrets: list[str]) -> 
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``briefing digest`` to ``app``."""
+    """Add ``briefing digest`` and ``briefing history`` to ``app``."""
     app.command("digest")(digest)
+    from summarize.digest.history import history
+
+    app.command("history")(history)
+
+
+ConfigOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--config", "-c", envvar="BRIEFING_DIGEST_CONFIG", dir_okay=False, show_default=False,
+        help="The digest's TOML config file. [default: $XDG_CONFIG_HOME/briefing/digest.toml]",
+    ),
+]  # fmt: skip
 
 
 def digest(
-    config: Annotated[
-        Path,
-        typer.Option("--config", "-c", envvar="BRIEFING_DIGEST_CONFIG", dir_okay=False, help="The digest's TOML config file."),
-    ],
+    config: ConfigOpt = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Write the message to the outbox's dry-run/ folder (or --output); send nothing.")
     ] = False,
@@ -82,25 +101,30 @@ def digest(
     since: Annotated[
         Optional[str], typer.Option("--since", metavar="DURATION", help="Window override: articles first seen within DURATION (30m, 24h, 7d).")
     ] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, help="With --dry-run: write the .eml here.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, help="With --dry-run: write the .eml here (- for stdout).")] = None,
     check_config: Annotated[
         bool, typer.Option("--check-config", help="Check the config and print the effective values (secrets masked); run nothing.")
     ] = False,
-    log_level: Annotated[Optional[str], typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR. [default: log.level]")] = None,
+    log_level: Annotated[Optional[str], typer.Option("--log-level", metavar="LEVEL", help="DEBUG, INFO, WARNING or ERROR.", show_default="log.level")] = None,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Email the briefing of new articles; safe to run from cron.
+    """Send the briefing of new articles by email, webhook and/or feed file; safe to run from cron.
 
     Example: briefing digest --config ~/.config/briefing/digest.toml
 
-    Exit codes: 0 sent, nothing new or dry run done; 1 delivery failed (the
-    message stays in the outbox, the next run retries it); 2 bad config or
+    The config is --config, else $BRIEFING_DIGEST_CONFIG, else
+    $XDG_CONFIG_HOME/briefing/digest.toml. Every key can be overridden by
+    BRIEFING_DIGEST_<SECTION>_<KEY> (e.g. BRIEFING_DIGEST_MAIL_HOST).
+
+    Exit codes: 0 sent, nothing new or dry run done; 1 delivery failed (what
+    failed stays in the outbox, the next run retries it); 2 bad config or
     usage; 3 another run is active; 4 sources, engine, state or outbox failed.
     """
     environ = dict(os.environ)
-    if log_level is not None:
-        environ["BRIEFING_DIGEST_LOG_LEVEL"] = log_level
+    if log_level is not None or quiet:
+        environ["BRIEFING_DIGEST_LOG_LEVEL"] = log_level or "ERROR"  # --quiet: errors only, as every command
     try:
-        loaded = load_config(config, environ)
+        loaded = load_config(find_config(config, environ), environ)
     except ConfigError as exc:
         raise fail(exc.problems, EXIT_CONFIG) from None
     if check_config:
@@ -114,16 +138,18 @@ def digest(
             window = parse_duration(since)
         except ValueError as exc:
             raise fail([f"--since: {exc}"], EXIT_CONFIG) from None
-    secrets = [environ.get(loaded.mail.password_env, "")] if loaded.mail.password_env else []
+    if output is not None and str(output) == "-":
+        output = STDOUT
     try:
-        handlers = configure_logging(loaded.log_level, loaded.log_file, secrets)
+        handlers = configure_logging(loaded.log_level, loaded.log_file, secrets(loaded, environ))
     except OSError as exc:
         raise fail([f"log.file: cannot open {loaded.log_file} ({exc.strerror or exc})"], EXIT_CONFIG) from None
     logger = logging.getLogger(LOGGER)
     try:
         logger.info(
-            "config: %s (%d path(s), %d feed(s), engine %s)%s",
-            loaded.path, len(loaded.paths), len(loaded.feeds), loaded.engine, " [dry run]" if dry_run else "",
+            "config: %s (%d path(s), %d feed(s), engine %s, delivery: %s)%s",
+            loaded.path, len(loaded.paths), len(loaded.feeds), loaded.engine, ", ".join(loaded.channels),
+            " [dry run]" if dry_run else "",
         )  # fmt: skip
         options = RunOptions(dry_run=dry_run, force=force, since=window, output=output)
         try:
@@ -140,7 +166,11 @@ def digest(
 
 
 def _check(config: DigestConfig, environ: dict[str, str]) -> None:
-    """Print the effective config; exit 2 listing every problem a real run would hit."""
+    """Print the effective config as TOML; exit 2 listing every problem a real run would hit.
+
+    A secret whose environment variable is not set is a warning, not an
+    error: the variable is often set only where the job runs (cron, systemd).
+    """
     problems = []
     try:
         briefing_options(config)
@@ -152,9 +182,9 @@ def _check(config: DigestConfig, environ: dict[str, str]) -> None:
     for feed in config.feeds:
         if "://" not in feed and not Path(feed).is_file():
             problems.append(f"{config.path}: sources.feeds: no such file {feed}")
-    if config.mail.username and not environ.get(config.mail.password_env or ""):
-        problems.append(f"{config.path}: mail.password_env: environment variable {config.mail.password_env} is not set")
-    typer.echo(describe_config(config, environ))
+    typer.echo(describe_config(config, environ), nl=False)
+    for line in missing_secrets(config, environ):
+        typer.echo(f"briefing: warning: {line}; a real run needs it", err=True)
     if problems:
         raise fail(problems, EXIT_CONFIG)
     typer.echo(f"# {config.path}: configuration is valid", err=True)

@@ -18,15 +18,15 @@ import datetime as dt
 import email.policy
 import email.utils
 import json
-import urllib.parse
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 import jinja2
 
-from summarize.digest.config import MailConfig, subject_fields
+from summarize.digest.config import MailConfig, local_time, subject_fields
 from summarize.models import Briefing, StorySummary
+from summarize.outlets import web_url  # the one rule for live links: http(s) only
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -52,21 +52,39 @@ def make_message_id(created: dt.datetime, content_hash: str, sender: str) -> str
     return f"<{stamp}.{content_hash[:12]}.briefing@{domain}>"
 
 
-def make_subject(template: str, briefing: Briefing, article_count: int) -> str:
-    """The subject from its template (fields: date, stories, articles, stories_text)."""
-    day = briefing.generated_at.astimezone(dt.timezone.utc).date()
+def make_subject(template: str, briefing: Briefing, article_count: int, zone: dt.tzinfo | None = None) -> str:
+    """The subject from its template (fields: date, stories, articles, stories_text).
+
+    ``{date}`` is the day in the reader's time zone (``zone``, or the
+    machine's local zone when None): a 06:30 digest in Tokyo is dated that
+    morning, not the previous day in UTC.
+    """
+    day = local_time(briefing.generated_at, zone).date()
     subject = template.format(**subject_fields(day, len(briefing.stories), article_count))
     return " ".join(subject.split())  # a header must not fold in odd places or carry newlines
 
 
-def digest_context(briefing: Briefing, subject: str, article_count: int) -> dict:
-    """Plain data for the templates: no model objects, links only for http(s) URLs."""
-    generated = briefing.generated_at.astimezone(dt.timezone.utc)
+def digest_context(briefing: Briefing, subject: str, article_count: int, zone: dt.tzinfo | None = None) -> dict:
+    """Plain data for the templates: no model objects, links only for http(s) URLs; times in the reader's zone.
+
+    ``notes`` (the pipeline's) are kept for custom templates; the package's
+    templates leave them to the log and the JSON attachment.
+    """
+    from summarize.render import engine_text
+    from summarize.wording import count, date_range_text, day_text, part_of_day
+
+    generated = local_time(briefing.generated_at, zone)
+    span = date_range_text(briefing.news_dates)
+    coverage = f"{count(len(briefing.stories), 'story')} from {count(article_count, 'article')}"
     return {
         "subject": subject,
+        "title": f"{part_of_day(generated)} briefing, {day_text(generated.date())}",
+        "kicker": f"{part_of_day(generated)} briefing",
         "date": generated.date().isoformat(),
-        "day": generated.strftime("%A %d %B %Y"),
-        "generated_at": generated.strftime("%Y-%m-%d %H:%M UTC"),
+        "day": day_text(generated.date()),
+        "generated_at": f"{generated:%Y-%m-%d %H:%M} {generated.tzname() or ''}".strip(),
+        "coverage": f"{coverage}, news {'from' if ' to ' in span else 'of'} {span}" if span else coverage,
+        "engine_line": engine_text(briefing),
         "engine": briefing.engine,
         "model": briefing.model,
         "story_count": len(briefing.stories),
@@ -91,15 +109,21 @@ def build_message(
     content_hash: str,
     article_count: int,
     json_text: str | None = None,
+    zone: dt.tzinfo | None = None,
 ) -> EmailMessage:
-    """The whole message: headers, text and HTML alternatives, optional JSON attachment."""
-    subject = make_subject(mail.subject, briefing, article_count)
-    text, html = render_bodies(digest_context(briefing, subject, article_count), mail.html_template, mail.text_template)
+    """The whole message: headers, text and HTML alternatives, optional JSON attachment.
+
+    Dates (subject, body, ``Date`` header, attachment name) are in ``zone``,
+    the reader's time zone (None: the machine's local zone).
+    """
+    subject = make_subject(mail.subject, briefing, article_count, zone)
+    context = digest_context(briefing, subject, article_count, zone)
+    text, html = render_bodies(context, mail.html_template, mail.text_template)
     message = EmailMessage(policy=email.policy.SMTP)
     message["Subject"] = subject
     message["From"] = mail.sender
     message["To"] = ", ".join(mail.to)
-    message["Date"] = email.utils.format_datetime(created.astimezone(dt.timezone.utc))
+    message["Date"] = email.utils.format_datetime(local_time(created, zone))
     message["Message-ID"] = make_message_id(created, content_hash, mail.sender)
     message["X-Briefing-Content-Hash"] = content_hash
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
@@ -110,7 +134,7 @@ def build_message(
             json_text.encode("utf-8"),
             maintype="application",
             subtype="json",
-            filename=f"briefing-{created.astimezone(dt.timezone.utc):%Y-%m-%d}.json",
+            filename=f"briefing-{local_time(created, zone):%Y-%m-%d}.json",
         )
     _fix_boundaries(message, content_hash)
     return message
@@ -150,7 +174,8 @@ def _fix_boundaries(message: EmailMessage, content_hash: str) -> None:
 
 
 def _story_context(story: StorySummary) -> dict:
-    from summarize.render import factual_line
+    from summarize.render import check_text, duplicate_text, factual_line
+    from summarize.wording import date_text
 
     check = story.factual or {}
     flagged = [s for s in story.sentences if getattr(s, "unsupported", None)]
@@ -163,15 +188,18 @@ def _story_context(story: StorySummary) -> dict:
             s.text + (f" [not in the sources: {', '.join(s.unsupported)}]" if getattr(s, "unsupported", None) else "")
             for s in story.sentences
         ),
-        "check": factual_line(story),  # the same line `briefing brief` prints
+        "check": factual_line(story),  # the entity check in full (for custom templates)
         "check_failed": bool(check.get("unsupported") or check.get("removed_sentences") or flagged),
+        "warning": check_text(story),  # what the reader must know: names the summary keeps that the sources lack
         "sources": [
             {
-                "title": source.title,
+                "title": source.display_title,
                 "outlet": source.outlet,
                 "date": source.date.isoformat() if source.date else None,
-                "url": source.url if _is_web_url(source.url) else None,
+                "date_text": date_text(source.date) if source.date else None,
+                "url": web_url(source.url),
                 "duplicate_of": source.duplicate_of,
+                "duplicate_text": duplicate_text(story, source),
             }
             for source in story.sources
         ],
@@ -179,9 +207,9 @@ def _story_context(story: StorySummary) -> dict:
     }
 
 
-def _is_web_url(url: str | None) -> bool:
-    # javascript: or data: URLs would be live links even when escaped.
-    return bool(url) and urllib.parse.urlsplit(url).scheme in ("http", "https")
+def is_web_url(url: str | None) -> bool:
+    """Only http(s) URLs become links, in every channel (the one rule: ``summarize.outlets.web_url``)."""
+    return web_url(url) is not None
 
 
 def _environment(override: Path | None, autoescape: bool) -> jinja2.Environment:

@@ -2,10 +2,13 @@
 
 ``run_digest`` does, in order, logging one line per step:
 
-1. take the run lock (a concurrent run exits at once with EXIT_LOCKED);
-2. send what waits in the outbox, oldest first; a message is marked sent and
-   removed only after the server accepted it; a failure ends the run with
-   EXIT_DELIVERY_FAILED and the message stays for the next run;
+1. take the run lock (a concurrent run exits at once with EXIT_LOCKED, logged
+   at INFO: an overlap is harmless and must not make cron mail anyone);
+2. deliver what waits in the outbox, each channel (mail, webhook, feed) on its
+   own, oldest first; a file is marked delivered and removed only after its
+   channel accepted it; if any channel still has a file waiting, the run ends
+   with EXIT_DELIVERY_FAILED and makes no new digest (no piles after an
+   outage);
 3. read the sources (folders, files, JSONL, RSS/Atom) and record each article's
    content hash with its first-seen time;
 4. take the articles in the window (first seen within ``since``, or not yet in
@@ -13,15 +16,15 @@
    EXIT_OK and one line, unless ``force``;
 5. build the briefing of the window with the summary cache, so that unchanged
    stories are not summarised again;
-6. render the message, record it and write it to the outbox, then send it and
-   mark it sent.
+6. render the digest for every channel, record it (with its stories) and write
+   each channel's file to the outbox, then deliver them as in step 2.
 
 A dry run does steps 3 to 6 without the lock, without writing article or
-digest records, and writes the message to ``outbox/dry-run/`` (or ``output``)
-instead of sending it.
+digest records, and writes each channel's file to ``outbox/dry-run/`` (or the
+first channel's to ``output``, ``-`` for stdout) instead of delivering it.
 
 Exit codes: EXIT_OK 0 (sent, nothing new, or dry run written),
-EXIT_DELIVERY_FAILED 1 (SMTP failed; the message stays in the outbox),
+EXIT_DELIVERY_FAILED 1 (a channel failed; its file stays in the outbox),
 EXIT_CONFIG 2 (configuration or usage error), EXIT_LOCKED 3 (another run is
 active), EXIT_FAILED 4 (no source could be read, the engine or the state or
 outbox failed).
@@ -33,24 +36,33 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from summarize.digest.config import ConfigError, DigestConfig, format_duration, smtp_password
+from summarize.digest.config import ConfigError, DigestConfig, format_duration, smtp_password, webhook_url
+from summarize.digest.delivery import (
+    DeliveryReport,
+    NewDigest,
+    deliver_pending,
+    digest_subject_template,
+    make_channels,
+)
 from summarize.digest.feeds import read_feeds
 from summarize.digest.lock import LockBusy, RunLock
-from summarize.digest.mail import briefing_json, build_message, message_bytes, parse_envelope
+from summarize.digest.mail import make_message_id, make_subject
 from summarize.digest.outbox import Outbox, message_file_name, write_atomic
-from summarize.digest.send import DeliveryError, send_message
 from summarize.digest.state import (
     DigestRecord,
     StateDB,
     StateError,
+    StoryRecord,
     SummaryCache,
     article_hash,
     digest_content_hash,
+    story_key,
 )
 from summarize.models import Article
 
@@ -65,7 +77,7 @@ EXIT_FAILED = 4
 
 # Cached summaries unused for this long are dropped; stories older than any window are never asked for again.
 CACHE_TTL = dt.timedelta(days=90)
-INVALID_FOLDER = "invalid"
+STDOUT = Path("-")  # --output -: the dry run's message goes to stdout
 # Generation settings that `briefing brief` takes as options; in [engine] they go into `generation`.
 GENERATION_KEYS = ("num_beams", "max_new_tokens")
 UNSUPPORTED_MODES = ("remove", "flag")  # the factual guard, as `briefing brief --unsupported`
@@ -82,7 +94,7 @@ class RunOptions:
     dry_run: bool = False
     force: bool = False
     since: dt.timedelta | None = None  # overrides the config's window
-    output: Path | None = None  # dry run: write the message here instead of the outbox
+    output: Path | None = None  # dry run: write the message here instead of the outbox ("-": stdout)
 
 
 @dataclass
@@ -91,7 +103,7 @@ class RunResult:
 
     exit_code: int
     message: str
-    delivered: list[str] = field(default_factory=list)  # Message-IDs the server accepted in this run
+    delivered: list[str] = field(default_factory=list)  # digests (Message-IDs) a channel accepted in this run
     message_file: Path | None = None  # the message written in this run (outbox or dry run)
     message_id: str | None = None
     stories: int = 0
@@ -110,10 +122,11 @@ def run_digest(
     """Run once; never raises for user, network or server problems (see RunResult.exit_code)."""
     environ = os.environ if environ is None else environ
     clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
-    password = None
+    password = url = None
     if not options.dry_run:
         try:
             password = smtp_password(config, environ)
+            url = webhook_url(config, environ)
         except ConfigError as exc:
             return _finish(RunResult(EXIT_CONFIG, str(exc)))
     lock = RunLock(config.lock)
@@ -128,7 +141,7 @@ def run_digest(
     try:
         with StateDB(config.state_db) as db:
             log.info("state: %s (schema %d)", config.state_db, db.schema_version)
-            return _finish(_run(config, options, db, password, clock))
+            return _finish(_run(config, options, db, make_channels(config, password, url), clock))
     except StateError as exc:
         return _finish(RunResult(EXIT_FAILED, str(exc)))
     finally:
@@ -173,45 +186,6 @@ def briefing_options(config: DigestConfig) -> BriefingOptions:
     return BriefingOptions(**values)
 
 
-def deliver_pending(db: StateDB, outbox: Outbox, config: DigestConfig, password: str | None, clock: Clock) -> list[str]:
-    """Send the outbox's messages, oldest first; raises DeliveryError at the first failure.
-
-    A message already recorded as sent (the run stopped between recording and
-    removing it) is removed without sending it again.
-    """
-    delivered = []
-    pending = outbox.pending()
-    if pending:
-        log.info("outbox: %d message(s) waiting in %s", len(pending), outbox.folder)
-    for path in pending:
-        raw = path.read_bytes()
-        try:
-            envelope = parse_envelope(raw)
-        except ValueError as exc:
-            target = outbox.folder / INVALID_FOLDER / path.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-            log.warning("outbox: %s is not a digest message (%s); moved to %s", path.name, exc, target)
-            continue
-        record = db.digest(envelope.message_id)
-        if record is not None and record.sent_at is not None:
-            log.info("outbox: %s was already sent at %s; removing it", envelope.message_id, record.sent_at.isoformat())
-            outbox.remove(path)
-            continue
-        log.info("outbox: sending %s (%s) to %d recipient(s)", path.name, envelope.message_id, len(envelope.recipients))
-        delivery = send_message(raw, envelope.sender, envelope.recipients, config.mail, password)
-        if record is None:  # written by a run that stopped before recording it
-            db.add_digest(
-                DigestRecord(envelope.message_id, clock(), envelope.recipients, content_hash="", outbox_file=str(path)),
-                [],
-            )
-        db.mark_sent(envelope.message_id, clock())
-        outbox.remove(path)
-        _log_delivery(envelope.message_id, config, delivery)
-        delivered.append(envelope.message_id)
-    return delivered
-
-
 def collect_articles(config: DigestConfig) -> tuple[list[Article], list[str]]:
     """Every article of the configured sources and one line per problem."""
     from summarize.ingest import read_articles
@@ -250,19 +224,18 @@ def unique_articles(articles: Sequence[Article]) -> list[tuple[Article, str]]:
     return unique
 
 
-def _run(config: DigestConfig, options: RunOptions, db: StateDB, password: str | None, clock: Clock) -> RunResult:
+def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list, clock: Clock) -> RunResult:
     outbox = Outbox(config.outbox)
     delivered: list[str] = []
     if not options.dry_run:
-        try:
-            delivered = deliver_pending(db, outbox, config, password, clock)
-        except DeliveryError as exc:
-            return RunResult(
-                EXIT_DELIVERY_FAILED,
-                f"delivery failed: {exc}; the message stays in the outbox {outbox.folder} and the next run sends it first",
-            )
-    elif outbox.pending():
-        log.info("outbox: %d message(s) waiting; a dry run does not send them", len(outbox.pending()))
+        report = deliver_pending(db, outbox, channels, clock)
+        delivered = report.digest_ids()
+        if report.failures:
+            return RunResult(EXIT_DELIVERY_FAILED, _failure_line(report, outbox), delivered)
+    else:
+        waiting = sum(len(outbox.pending(c.name)) for c in channels)
+        if waiting:
+            log.info("outbox: %d file(s) waiting; a dry run does not deliver them", waiting)
 
     articles, errors = collect_articles(config)
     for line in errors:
@@ -324,75 +297,123 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, password: str |
 
     hashes = [h for _, h in window]
     content_hash = digest_content_hash(hashes)
-    message = build_message(
-        briefing,
-        config.mail,
+    stories = _story_records(briefing, dict((a.id, h) for a, h in window))
+    zone = config.zone()
+    sender = config.mail.sender if config.mail is not None else ""
+    digest = NewDigest(
+        message_id=make_message_id(now, content_hash, sender),
         created=now,
         content_hash=content_hash,
+        subject=make_subject(digest_subject_template(config), briefing, len(window), zone),
+        briefing=briefing,
         article_count=len(window),
-        json_text=briefing_json(briefing) if config.mail.attach_json else None,
+        story_keys=tuple(s.story_key for s in stories),
+        zone=zone,
     )
-    raw = message_bytes(message)
-    message_id = str(message["Message-ID"])
-    name = message_file_name(now, content_hash)
-    log.info("message: %s, %r, %d bytes", message_id, str(message["Subject"]), len(raw))
+    files = {c.name: (message_file_name(now, content_hash, c.name), c.render(digest)) for c in channels}
+    log.info("digest: %s, %r; %s", digest.message_id, digest.subject, ", ".join(f"{n} {len(raw)} bytes" for n, (_, raw) in files.items()))
 
     if options.dry_run:
-        try:
-            path = write_atomic(options.output, raw) if options.output else outbox.put_dry_run(name, raw)
-        except OSError as exc:
-            where = options.output or outbox.dry_run_folder
-            return RunResult(EXIT_FAILED, f"cannot write {where} ({exc.strerror or exc})", delivered, **counts)
-        return RunResult(
-            EXIT_OK,
-            f"dry run: wrote {path} ({_stories(len(briefing.stories))} from {len(window)} article(s)); nothing sent",
-            delivered, message_file=path, message_id=message_id, **counts,
-        )  # fmt: skip
+        return _dry_run(options, outbox, files, briefing, len(window), digest.message_id, delivered, counts)
 
     db.add_digest(
         DigestRecord(
-            message_id=message_id, created=now, recipients=tuple(config.mail.recipients), content_hash=content_hash,
-            subject=str(message["Subject"]), stories=len(briefing.stories), articles=len(window),
-            outbox_file=str(outbox.folder / name),
+            message_id=digest.message_id, created=now, recipients=tuple(config.mail.recipients if config.mail else ()),
+            content_hash=content_hash, subject=digest.subject, stories=len(briefing.stories), articles=len(window),
+            outbox_file=str(outbox.folder / files[channels[0].name][0]),
         ),
         hashes,
+        stories,
+        [(name, file_name) for name, (file_name, _) in files.items()],
     )  # fmt: skip
+    written = []
     try:
-        path = outbox.put(name, raw)
+        for file_name, raw in files.values():
+            written.append(outbox.put(file_name, raw))
     except OSError as exc:
-        return RunResult(EXIT_FAILED, f"cannot write the outbox {outbox.folder} ({exc.strerror or exc})", delivered, **counts)
-    log.info("outbox: wrote %s", path)
-    log.info("smtp: sending to %s:%d (%s)", config.mail.host, config.mail.port, config.mail.security)
-    try:
-        delivery = send_message(raw, config.mail.envelope_sender, config.mail.recipients, config.mail, password)
-    except DeliveryError as exc:
-        return RunResult(
-            EXIT_DELIVERY_FAILED,
-            f"delivery failed: {exc}; the message stays in the outbox ({path}) and the next run sends it first",
-            delivered, message_file=path, message_id=message_id, **counts,
-        )  # fmt: skip
-    db.mark_sent(message_id, clock())
-    outbox.remove(path)
-    _log_delivery(message_id, config, delivery)
-    delivered.append(message_id)
+        return _unwritten(db, outbox, written, digest.message_id, exc, delivered, counts)
+    log.info("outbox: wrote %s", ", ".join(p.name for p in written))
+    first = written[0]
+    report = deliver_pending(db, outbox, channels, clock)
+    delivered += [m for m in report.digest_ids() if m not in delivered]
+    if report.failures:
+        return RunResult(EXIT_DELIVERY_FAILED, _failure_line(report, outbox), delivered,
+                         message_file=first, message_id=digest.message_id, **counts)  # fmt: skip
+    outcomes = [outcome for message_id, _, outcome in report.delivered if message_id == digest.message_id]
     return RunResult(
         EXIT_OK,
-        f"{prefix}sent {message_id}: {_stories(len(briefing.stories))} from {len(window)} article(s) "
-        f"({len(new)} new) to {len(delivery.accepted)} recipient(s)",
-        delivered, message_file=path, message_id=message_id, **counts,
+        f"{prefix}sent {digest.message_id}: {_stories(len(briefing.stories))} from {len(window)} article(s) "
+        f"({len(new)} new) {', '.join(outcomes)}",
+        delivered, message_file=first, message_id=digest.message_id, **counts,
     )  # fmt: skip
 
 
-def _log_delivery(message_id: str, config: DigestConfig, delivery) -> None:
-    log.info("smtp: %s accepted by %s:%d for %d recipient(s)", message_id, config.mail.host, config.mail.port, len(delivery.accepted))
-    for recipient, reply in delivery.refused.items():
-        log.warning("smtp: recipient %s refused (%s); the others got the message, it is not sent again", recipient, reply)
-    log.info("state: %s marked sent", message_id)
+def _story_records(briefing, hash_of: dict[str, str]) -> list[StoryRecord]:
+    """The digest's stories as the state database keeps them (for history and, later, story continuity)."""
+    records = []
+    for position, story in enumerate(briefing.stories, 1):
+        hashes = tuple(sorted({hash_of[i] for i in story.article_ids if i in hash_of}))
+        sources = tuple(
+            {"title": s.title, "outlet": s.outlet, "date": s.date.isoformat() if s.date else None, "url": s.url}
+            for s in story.sources
+        )
+        records.append(StoryRecord(position, story_key(hashes), story.headline, story.summary, hashes, sources))
+    return records
+
+
+def _dry_run(options, outbox, files, briefing, article_count, message_id, delivered, counts) -> RunResult:
+    """Write each channel's file to the dry-run folder, or the first one to ``output``; deliver nothing."""
+    first_name, first_raw = next(iter(files.values()))
+    try:
+        if options.output == STDOUT:
+            sys.stdout.buffer.write(first_raw)
+            sys.stdout.buffer.flush()
+            path = STDOUT
+        elif options.output is not None:
+            path = write_atomic(options.output, first_raw)
+        else:
+            path = [outbox.put_dry_run(name, raw) for name, raw in files.values()][0]
+    except OSError as exc:
+        where = options.output or outbox.dry_run_folder
+        return RunResult(EXIT_FAILED, f"cannot write {where} ({exc.strerror or exc})", delivered, **counts)
+    where = "stdout" if path == STDOUT else str(path)
+    others = f" (and {len(files) - 1} other channel file(s) beside it)" if len(files) > 1 and options.output is None else ""
+    return RunResult(
+        EXIT_OK,
+        f"dry run: wrote {where}{others} ({_stories(len(briefing.stories))} from {article_count} article(s)); nothing sent",
+        delivered, message_file=None if path == STDOUT else path, message_id=message_id, **counts,
+    )  # fmt: skip
+
+
+def _unwritten(db, outbox, written, message_id, exc, delivered, counts) -> RunResult:
+    """The outbox could not be written (disk full): undo, so the next run makes the digest again."""
+    for path in written:
+        outbox.remove(path)
+    try:
+        db.delete_digest(message_id)
+    except StateError as undo:  # the next run's outbox check drops the record then
+        log.warning("state: could not forget %s (%s); the next run drops it", message_id, undo)
+    reason = exc.strerror or str(exc)
+    return RunResult(
+        EXIT_FAILED,
+        f"cannot write the outbox {outbox.folder} ({reason}); nothing was sent, and the next run makes the digest again",
+        delivered, **counts,
+    )  # fmt: skip
+
+
+def _failure_line(report: DeliveryReport, outbox: Outbox) -> str:
+    done = f"; delivered meanwhile: {len(report.delivered)} file(s)" if report.delivered else ""
+    what = "the message stays" if list(report.failures) == ["mail"] else "what failed stays"
+    return (
+        f"delivery failed: {'; '.join(report.failures.values())}; {what} in the outbox {outbox.folder} "
+        f"and the next run sends it first{done}"
+    )
 
 
 def _finish(result: RunResult) -> RunResult:
-    """Log the outcome line: INFO when the run did its job, ERROR otherwise."""
-    log.log(logging.INFO if result.exit_code == EXIT_OK else logging.ERROR, "%s", result.message)
+    """Log the outcome line: INFO when the run did its job or another run is doing it, ERROR otherwise."""
+    level = logging.INFO if result.exit_code in (EXIT_OK, EXIT_LOCKED) else logging.ERROR
+    log.log(level, "%s", result.message)
     return result
 
 

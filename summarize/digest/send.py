@@ -20,7 +20,7 @@ import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarize.digest.config import MailConfig
+from summarize.digest.config import MailConfig, mask_secrets
 
 log = logging.getLogger("briefing.digest")
 
@@ -129,7 +129,5 @@ def _reply_tuple(reply: tuple) -> str:
 
 
 def _error(server: str, cause: str, password: str | None) -> DeliveryError:
-    line = f"SMTP {server}: {cause}"
-    if password:
-        line = line.replace(password, "********")
+    line = mask_secrets(f"SMTP {server}: {cause}", [password] if password else [])
     return DeliveryError(" ".join(line.split()))

@@ -11,13 +11,31 @@ Tables:
   until an SMTP server accepted the message.
 - ``digest_articles``: which articles each digest covers. An article counts as
   sent once a digest covering it has ``sent_at``.
+- ``deliveries``: one row per digest and channel (``mail``, ``webhook``,
+  ``feed``): its outbox file, ``status`` (``pending``, ``sent``, ``dropped``),
+  how many parts of it were accepted (a long digest is several webhook posts),
+  attempts and the last error. Each channel is tracked on its own, so a failed
+  webhook post is retried without mailing the digest again. ``digests.sent_at``
+  is set by the first channel that delivers it.
+- ``digest_stories`` and ``story_articles``: each digest's stories in reading
+  order, with headline, summary text, sources and the content hashes of their
+  articles. ``story_key`` hashes the story's article hashes; ``story_id`` is
+  left NULL for story continuity to fill (a stable id across digests).
+- ``feed_entries``: the entries of the feed file, newest kept, as written.
 
 ``PRAGMA user_version`` holds the schema version; ``StateDB`` creates or
 migrates the file when it opens it and refuses a file from a newer version.
+
+The file is in WAL mode with ``synchronous = FULL``: every change is one
+transaction, a process killed at any point leaves the last committed state,
+and readers (``briefing history``, ``briefing doctor``) never block a run.
+``PRAGMA integrity_check`` runs when a run opens the file; a corrupt file is
+refused with one line (the outbox is kept) instead of being written to.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -31,7 +49,9 @@ from pathlib import Path
 
 from summarize.models import Article, Source, StorySummary, SummarySentence
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Seconds a write waits for another process that holds the database's write lock.
+BUSY_TIMEOUT = 30.0
 
 # Migrations: MIGRATIONS[n] takes a file from version n to n + 1.
 MIGRATIONS: list[str] = [
@@ -67,7 +87,51 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX digest_articles_hash ON digest_articles(hash);
     """,
+    """
+    CREATE TABLE deliveries (
+        message_id TEXT NOT NULL REFERENCES digests(message_id) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        file TEXT,
+        status TEXT NOT NULL DEFAULT 'pending',
+        sent_at TEXT,
+        parts_sent INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_attempt TEXT,
+        last_error TEXT,
+        PRIMARY KEY (message_id, channel)
+    );
+    INSERT INTO deliveries (message_id, channel, file, status, sent_at, parts_sent)
+        SELECT message_id, 'mail', outbox_file, CASE WHEN sent_at IS NULL THEN 'pending' ELSE 'sent' END, sent_at,
+               CASE WHEN sent_at IS NULL THEN 0 ELSE 1 END
+        FROM digests;
+    CREATE TABLE digest_stories (
+        message_id TEXT NOT NULL REFERENCES digests(message_id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        story_key TEXT NOT NULL,
+        story_id TEXT,
+        headline TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        sources TEXT NOT NULL,
+        PRIMARY KEY (message_id, position)
+    );
+    CREATE INDEX digest_stories_story_id ON digest_stories(story_id);
+    CREATE TABLE story_articles (
+        message_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (message_id, position, hash),
+        FOREIGN KEY (message_id, position) REFERENCES digest_stories(message_id, position) ON DELETE CASCADE
+    );
+    CREATE INDEX story_articles_hash ON story_articles(hash);
+    CREATE TABLE feed_entries (
+        entry_id TEXT PRIMARY KEY,
+        message_id TEXT NOT NULL,
+        published TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    """,
 ]
+CHANNEL_STATUSES = ("pending", "sent", "dropped")
 
 
 class StateError(RuntimeError):
@@ -87,6 +151,39 @@ class DigestRecord:
     articles: int = 0
     sent_at: dt.datetime | None = None
     outbox_file: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One channel's delivery of one digest."""
+
+    message_id: str
+    channel: str
+    file: str | None
+    status: str = "pending"
+    sent_at: dt.datetime | None = None
+    parts_sent: int = 0
+    attempts: int = 0
+    last_attempt: dt.datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class StoryRecord:
+    """One story of a digest as recorded: what the reader got, and from which articles."""
+
+    position: int
+    story_key: str
+    headline: str
+    summary: str
+    article_hashes: tuple[str, ...]
+    sources: tuple[dict, ...] = ()  # {"title", "outlet", "date", "url"}
+    story_id: str | None = None
+
+
+def story_key(article_hashes: Iterable[str]) -> str:
+    """A story's key: the hash of its sorted article content hashes (same articles, same key)."""
+    return digest_content_hash(article_hashes)
 
 
 def article_hash(article: Article) -> str:
@@ -109,23 +206,35 @@ class StateDB:
     """The state file, opened (created or migrated when needed) on construction.
 
     Times are stored as ISO 8601 UTC strings. Use as a context manager or call
-    ``close``. Raises StateError when the file cannot be opened or was written
-    by a newer schema.
+    ``close``. Every method raises StateError (one line naming the file and
+    the cause: locked by another process, disk full, corrupt, ...) instead of
+    a ``sqlite3`` exception; the transaction of a failed change is rolled back.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, timeout: float | None = None):
         self.path = Path(path)
+        self.timeout = BUSY_TIMEOUT if timeout is None else timeout
+        self._lock = threading.Lock()
+        self._conn = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # A long busy timeout: a dry run may write the cache while a real run works.
-            self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            # The timeout also covers a dry run writing the summary cache while a real run works.
+            self._conn = sqlite3.connect(self.path, timeout=self.timeout, check_same_thread=False)
             self._conn.execute("PRAGMA foreign_keys = ON")
+            self._check_integrity()
+            if self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                raise StateError(f"{self.path}: state database: cannot switch to WAL mode (is the folder on a network file system?)")
+            self._conn.execute("PRAGMA synchronous = FULL")  # a committed "sent" survives a power cut too
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StateError(f"{self.path}: cannot use the state database ({exc})") from None
+        except sqlite3.Error as exc:
+            self._close_quietly()
+            raise _state_error(self.path, exc, self.timeout) from None
         except OSError as exc:
+            self._close_quietly()
             raise StateError(f"{self.path}: cannot create the state database ({exc.strerror or exc})") from None
-        self._lock = threading.Lock()
+        except StateError:
+            self._close_quietly()
+            raise
 
     def __enter__(self) -> StateDB:
         return self
@@ -134,11 +243,42 @@ class StateDB:
         self.close()
 
     def close(self) -> None:
-        self._conn.close()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _close_quietly(self) -> None:
+        try:
+            self.close()
+        except sqlite3.Error:
+            pass
+
+    @contextlib.contextmanager
+    def _errors(self):
+        """Turn any sqlite3 error into a one-line StateError."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise _state_error(self.path, exc, self.timeout) from None
+
+    @contextlib.contextmanager
+    def _write(self):
+        """One transaction: committed as a whole at the end of the block, or rolled back."""
+        with self._lock, self._errors(), self._conn:
+            yield self._conn
+
+    def _read(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        with self._errors():
+            return self._conn.execute(sql, params).fetchall()
 
     @property
     def schema_version(self) -> int:
-        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+        return self._read("PRAGMA user_version")[0][0]
+
+    def _check_integrity(self) -> None:
+        problems = [row[0] for row in self._conn.execute("PRAGMA integrity_check").fetchall()]
+        if problems != ["ok"]:
+            raise StateError(_corrupt_line(self.path, problems))
 
     def _migrate(self) -> None:
         version = self.schema_version
@@ -156,8 +296,8 @@ class StateDB:
     def record_seen(self, articles: Sequence[tuple[str, str | None, str]], now: dt.datetime) -> dict[str, dt.datetime]:
         """Record ``(hash, title, origin)`` as seen at ``now``; return each hash's first-seen time."""
         stamp = _stamp(now)
-        with self._lock, self._conn:
-            self._conn.executemany(
+        with self._write() as conn:
+            conn.executemany(
                 "INSERT INTO articles (hash, first_seen, last_seen, title, origin) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(hash) DO UPDATE SET last_seen = excluded.last_seen",
                 [(h, stamp, stamp, title, origin) for h, title, origin in articles],
@@ -168,9 +308,7 @@ class StateDB:
         """First-seen times of the hashes that were recorded (others are absent)."""
         found = {}
         for batch in _batches(list(hashes)):
-            rows = self._conn.execute(
-                f"SELECT hash, first_seen FROM articles WHERE hash IN ({_marks(batch)})", batch
-            ).fetchall()
+            rows = self._read(f"SELECT hash, first_seen FROM articles WHERE hash IN ({_marks(batch)})", batch)
             found.update({h: _parse(t) for h, t in rows})
         return found
 
@@ -178,20 +316,26 @@ class StateDB:
         """The hashes among ``hashes`` covered by a digest that was sent."""
         sent: set[str] = set()
         for batch in _batches(list(hashes)):
-            rows = self._conn.execute(
+            rows = self._read(
                 "SELECT DISTINCT a.hash FROM digest_articles a JOIN digests d USING (message_id) "
                 f"WHERE d.sent_at IS NOT NULL AND a.hash IN ({_marks(batch)})",
                 batch,
-            ).fetchall()
+            )
             sent.update(h for (h,) in rows)
         return sent
 
     # -- digests ------------------------------------------------------------------
 
-    def add_digest(self, record: DigestRecord, article_hashes: Iterable[str]) -> None:
-        """Record a digest (not yet sent) and the articles it covers."""
-        with self._lock, self._conn:
-            self._conn.execute(
+    def add_digest(
+        self,
+        record: DigestRecord,
+        article_hashes: Iterable[str],
+        stories: Sequence[StoryRecord] = (),
+        channels: Sequence[tuple[str, str | None]] = (),
+    ) -> None:
+        """Record a digest (not yet sent), its articles, its stories and one pending delivery per ``(channel, file)``."""
+        with self._write() as conn:
+            conn.execute(
                 "INSERT INTO digests (message_id, created, sent_at, recipients, content_hash, subject, stories, "
                 "articles, outbox_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -206,45 +350,193 @@ class StateDB:
                     record.outbox_file,
                 ),
             )
-            self._conn.executemany(
+            conn.executemany(
                 "INSERT OR IGNORE INTO digest_articles (message_id, hash) VALUES (?, ?)",
                 [(record.message_id, h) for h in set(article_hashes)],
             )
+            conn.executemany(
+                "INSERT INTO digest_stories (message_id, position, story_key, story_id, headline, summary, sources) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (record.message_id, s.position, s.story_key, s.story_id, s.headline, s.summary, json.dumps(list(s.sources)))
+                    for s in stories
+                ],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO story_articles (message_id, position, hash) VALUES (?, ?, ?)",
+                [(record.message_id, s.position, h) for s in stories for h in s.article_hashes],
+            )
+            conn.executemany(
+                "INSERT INTO deliveries (message_id, channel, file) VALUES (?, ?, ?)",
+                [(record.message_id, channel, file) for channel, file in channels],
+            )
 
-    def mark_sent(self, message_id: str, sent_at: dt.datetime) -> None:
-        """Mark a digest sent; call only after the SMTP server accepted it."""
-        with self._lock, self._conn:
-            self._conn.execute("UPDATE digests SET sent_at = ? WHERE message_id = ?", (_stamp(sent_at), message_id))
+    def delete_digest(self, message_id: str) -> None:
+        """Forget a digest that never reached the outbox (its articles go into the next digest)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM story_articles WHERE message_id = ?", (message_id,))
+            conn.execute("DELETE FROM digests WHERE message_id = ?", (message_id,))
+
+    def mark_sent(self, message_id: str, sent_at: dt.datetime, channel: str = "mail") -> None:
+        """Mark a channel's delivery done; call only after the server accepted it (or the feed was written).
+
+        The digest counts as sent (its articles are not sent again) from the
+        first channel that delivered it.
+        """
+        stamp = _stamp(sent_at)
+        with self._write() as conn:
+            conn.execute("UPDATE digests SET sent_at = COALESCE(sent_at, ?) WHERE message_id = ?", (stamp, message_id))
+            conn.execute(
+                "UPDATE deliveries SET status = 'sent', sent_at = ?, last_error = NULL WHERE message_id = ? AND channel = ?",
+                (stamp, message_id, channel),
+            )
+
+    def ensure_delivery(self, message_id: str, channel: str, file: str | None) -> None:
+        """A pending delivery row for an outbox file whose digest was recorded without it."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO deliveries (message_id, channel, file) VALUES (?, ?, ?)", (message_id, channel, file)
+            )
+
+    def record_attempt(
+        self, message_id: str, channel: str, when: dt.datetime, error: str | None = None, parts_sent: int | None = None
+    ) -> None:
+        """Count a delivery attempt: its time, its error (None: this part was accepted) and the parts accepted so far."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, last_attempt = ?, last_error = ?, "
+                "parts_sent = COALESCE(?, parts_sent) WHERE message_id = ? AND channel = ?",
+                (_stamp(when), error, parts_sent, message_id, channel),
+            )
+
+    def drop_delivery(self, message_id: str, channel: str, reason: str) -> None:
+        """Give up a channel's delivery (its outbox file is gone): it is no longer waited for."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE deliveries SET status = 'dropped', last_error = ? WHERE message_id = ? AND channel = ?",
+                (reason, message_id, channel),
+            )
+
+    def delivery(self, message_id: str, channel: str) -> DeliveryRecord | None:
+        rows = self._read(f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE message_id = ? AND channel = ?", (message_id, channel))
+        return _delivery_from_row(rows[0]) if rows else None
+
+    def deliveries(self, message_id: str | None = None, status: str | None = None) -> list[DeliveryRecord]:
+        """Deliveries of one digest or of all, optionally of one status, oldest digest first."""
+        sql = f"SELECT {_DELIVERY_COLUMNS} FROM deliveries JOIN digests USING (message_id) WHERE 1 = 1"
+        params: list = []
+        if message_id is not None:
+            sql += " AND message_id = ?"
+            params.append(message_id)
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(status)
+        rows = self._read(sql + " ORDER BY digests.created, message_id, channel", params)
+        return [_delivery_from_row(row) for row in rows]
 
     def digest(self, message_id: str) -> DigestRecord | None:
-        row = self._conn.execute(f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE message_id = ?", (message_id,)).fetchone()
-        return _digest_from_row(row) if row else None
+        rows = self._read(f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE message_id = ?", (message_id,))
+        return _digest_from_row(rows[0]) if rows else None
 
-    def digests(self) -> list[DigestRecord]:
-        """Every digest recorded, oldest first."""
-        rows = self._conn.execute(f"SELECT {_DIGEST_COLUMNS} FROM digests ORDER BY created, message_id").fetchall()
+    def digests(self, limit: int | None = None) -> list[DigestRecord]:
+        """Every digest recorded, oldest first (the newest ``limit`` when given)."""
+        if limit is None:
+            rows = self._read(f"SELECT {_DIGEST_COLUMNS} FROM digests ORDER BY created, message_id")
+        else:
+            rows = self._read(f"SELECT {_DIGEST_COLUMNS} FROM digests ORDER BY created DESC, message_id DESC LIMIT ?", (limit,))
+            rows.reverse()
         return [_digest_from_row(row) for row in rows]
 
     def last_sent(self) -> DigestRecord | None:
-        row = self._conn.execute(
-            f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE sent_at IS NOT NULL ORDER BY sent_at DESC LIMIT 1"
-        ).fetchone()
-        return _digest_from_row(row) if row else None
+        rows = self._read(f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE sent_at IS NOT NULL ORDER BY sent_at DESC LIMIT 1")
+        return _digest_from_row(rows[0]) if rows else None
+
+    # -- stories ------------------------------------------------------------------
+
+    def stories(self, message_id: str) -> list[StoryRecord]:
+        """A digest's stories in reading order."""
+        rows = self._read(
+            "SELECT position, story_key, headline, summary, sources, story_id FROM digest_stories "
+            "WHERE message_id = ? ORDER BY position",
+            (message_id,),
+        )
+        hashes: dict[int, list[str]] = {}
+        for position, digest in self._read("SELECT position, hash FROM story_articles WHERE message_id = ?", (message_id,)):
+            hashes.setdefault(position, []).append(digest)
+        return [
+            StoryRecord(position, key, headline, summary, tuple(sorted(hashes.get(position, []))), tuple(json.loads(sources)), story_id)
+            for position, key, headline, summary, sources, story_id in rows
+        ]
+
+    def story_mentions(self, key_prefix: str) -> list[tuple[str, StoryRecord]]:
+        """The story whose key (or story id) starts with ``key_prefix`` and every digest story sharing an article with it.
+
+        ``(message_id, story)`` pairs, oldest digest first. Until story
+        continuity assigns ``story_id``, stories are linked by the articles
+        they share; with it, stories with the same ``story_id`` are linked too.
+        """
+        pattern = key_prefix.replace("%", "").replace("_", "") + "%"
+        seeds = self._read(
+            "SELECT message_id, position, story_id FROM digest_stories WHERE story_key LIKE ? OR story_id LIKE ?",
+            (pattern, pattern),
+        )
+        if not seeds:
+            return []
+        linked: set[tuple[str, int]] = set()
+        for message_id, position, story_id in seeds:
+            linked.add((message_id, position))
+            linked.update(
+                self._read(
+                    "SELECT DISTINCT b.message_id, b.position FROM story_articles a JOIN story_articles b ON a.hash = b.hash "
+                    "WHERE a.message_id = ? AND a.position = ?",
+                    (message_id, position),
+                )
+            )
+            if story_id:
+                linked.update(self._read("SELECT message_id, position FROM digest_stories WHERE story_id = ?", (story_id,)))
+        by_digest: dict[str, set[int]] = {}
+        for message_id, position in linked:
+            by_digest.setdefault(message_id, set()).add(position)
+        mentions = []
+        for record in self.digests():
+            for story in self.stories(record.message_id):
+                if story.position in by_digest.get(record.message_id, ()):
+                    mentions.append((record.message_id, story))
+        return mentions
+
+    # -- feed ---------------------------------------------------------------------
+
+    def feed_entries(self) -> list[dict]:
+        """The feed's entries as written, newest first."""
+        rows = self._read("SELECT data FROM feed_entries ORDER BY published DESC, entry_id DESC")
+        return [json.loads(data) for (data,) in rows]
+
+    def put_feed_entries(self, message_id: str, entries: Sequence[dict], keep: int) -> None:
+        """Add a digest's entries (an id already there stays as it was) and keep the newest ``keep``, in one transaction."""
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO feed_entries (entry_id, message_id, published, data) VALUES (?, ?, ?, ?)",
+                [(e["id"], message_id, e["published"], json.dumps(e, sort_keys=True)) for e in entries],
+            )
+            conn.execute(
+                "DELETE FROM feed_entries WHERE entry_id NOT IN "
+                "(SELECT entry_id FROM feed_entries ORDER BY published DESC, entry_id DESC LIMIT ?)",
+                (keep,),
+            )
 
     # -- summary cache ------------------------------------------------------------
 
     def get_summary(self, key: str, now: dt.datetime) -> str | None:
-        with self._lock:
-            row = self._conn.execute("SELECT summary FROM summaries WHERE key = ?", (key,)).fetchone()
+        with self._write() as conn:
+            row = conn.execute("SELECT summary FROM summaries WHERE key = ?", (key,)).fetchone()
             if row:
-                with self._conn:
-                    self._conn.execute("UPDATE summaries SET last_used = ? WHERE key = ?", (_stamp(now), key))
+                conn.execute("UPDATE summaries SET last_used = ? WHERE key = ?", (_stamp(now), key))
         return row[0] if row else None
 
     def put_summary(self, key: str, value: str, now: dt.datetime) -> None:
         stamp = _stamp(now)
-        with self._lock, self._conn:
-            self._conn.execute(
+        with self._write() as conn:
+            conn.execute(
                 "INSERT INTO summaries (key, summary, created, last_used) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET summary = excluded.summary, last_used = excluded.last_used",
                 (key, value, stamp, stamp),
@@ -252,12 +544,71 @@ class StateDB:
 
     def prune_summaries(self, unused_since: dt.datetime) -> int:
         """Drop cached summaries not used since ``unused_since``; return how many."""
-        with self._lock, self._conn:
-            cursor = self._conn.execute("DELETE FROM summaries WHERE last_used < ?", (_stamp(unused_since),))
+        with self._write() as conn:
+            cursor = conn.execute("DELETE FROM summaries WHERE last_used < ?", (_stamp(unused_since),))
         return cursor.rowcount
 
     def count_summaries(self) -> int:
-        return self._conn.execute("SELECT COUNT(*) FROM summaries").fetchone()[0]
+        return self._read("SELECT COUNT(*) FROM summaries")[0][0]
+
+
+def check_state(path: str | Path) -> list[str]:
+    """Problems of the state database at ``path``, one line each; ``[]`` when healthy.
+
+    Read-only (for ``briefing doctor``): it never creates, migrates or writes
+    the file, and does not wait for a run that is writing it. A file that does
+    not exist yet is healthy (the first run creates it).
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        return []
+    if not path.is_file():
+        return [f"{path}: the state database is not a regular file"]
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+    except sqlite3.Error as exc:
+        return [str(_state_error(path, exc, 1))]
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        problems = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+    except sqlite3.Error as exc:
+        return [str(_state_error(path, exc, 1))]
+    finally:
+        conn.close()
+    lines = []
+    if problems != ["ok"]:
+        lines.append(_corrupt_line(path, problems))
+    if version > SCHEMA_VERSION:
+        lines.append(f"{path}: state schema version {version} is newer than this program's ({SCHEMA_VERSION}); upgrade briefing")
+    return lines
+
+
+def _corrupt_line(path: Path, problems: list[str]) -> str:
+    first = " ".join(str(problems[0]).split())
+    return (
+        f"{path}: the state database is corrupt (PRAGMA integrity_check: {first}"
+        f"{f'; {len(problems)} problems' if len(problems) > 1 else ''}); nothing was written and the outbox is kept: "
+        "restore a backup, or move the file aside to start a new one (digests of the last window may then be sent again)"
+    )
+
+
+def _state_error(path: Path, exc: sqlite3.Error, timeout: float) -> StateError:
+    """One line for a sqlite3 error, by its result code."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "database is locked" in text:
+        reason = f"locked by another process (waited {timeout:g} s); nothing was changed, try again later"
+    elif name.startswith("SQLITE_FULL") or "disk is full" in text:
+        reason = "the disk is full; the change was rolled back and nothing was lost: free space and run again"
+    elif name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
+        return StateError(_corrupt_line(path, [text]) if "malformed" in text else f"{path}: cannot use the state database ({text})")
+    elif name.startswith("SQLITE_READONLY"):
+        reason = f"read-only ({text}); check the file's and its folder's permissions"
+    elif name.startswith("SQLITE_IOERR") or name.startswith("SQLITE_CANTOPEN"):
+        reason = f"I/O error ({text}; {name}); is the disk full or the folder unwritable?"
+    else:
+        reason = text
+    return StateError(f"{path}: state database: {reason}")
 
 
 class SummaryCache:
@@ -316,6 +667,18 @@ def summary_from_json(text: str) -> StorySummary:
 
 
 # -- helpers ----------------------------------------------------------------------
+
+_DELIVERY_COLUMNS = "message_id, channel, file, status, deliveries.sent_at, parts_sent, attempts, last_attempt, last_error"
+
+
+def _delivery_from_row(row: tuple) -> DeliveryRecord:
+    message_id, channel, file, status, sent_at, parts_sent, attempts, last_attempt, last_error = row
+    return DeliveryRecord(
+        message_id=message_id, channel=channel, file=file, status=status,
+        sent_at=_parse(sent_at) if sent_at else None, parts_sent=parts_sent, attempts=attempts,
+        last_attempt=_parse(last_attempt) if last_attempt else None, last_error=last_error,
+    )  # fmt: skip
+
 
 _DIGEST_COLUMNS = "message_id, created, recipients, content_hash, subject, stories, articles, sent_at, outbox_file"
 

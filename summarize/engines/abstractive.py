@@ -161,6 +161,17 @@ class AbstractiveSummarizer(Summarizer):
                 self.on_progress(min(start + self.batch_size, len(order)), len(order))
         return summaries
 
+    def write_headlines(self, summaries: Sequence[str], max_words: int = 12) -> list[str | None]:
+        """The lead of each summary compressed to a headline (BART-style models write no separate one).
+
+        CNN/DailyMail-trained summarisers open with the story's point, so
+        their lead, shorn of dateline, attribution and trailing clauses, is
+        the headline; see ``summarize.headlines.compress_lead``.
+        """
+        from summarize.headlines import compress_lead
+
+        return [compress_lead(summary, max_words) for summary in summaries]
+
     def describe(self) -> dict:
         return {
             "engine": self.name,

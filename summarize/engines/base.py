@@ -27,11 +27,14 @@ class Summarizer(ABC):
         model: the model id or directory, or None when the engine has no model.
         max_input_tokens: the longest input one call may take, counted by
             ``count_tokens``; None when input length is unbounded.
+        writes_language: whether the engine follows a ``language`` option
+            (instruction engines); the others write in their input's language.
     """
 
     name: str = ""
     model: str | None = None
     max_input_tokens: int | None = None
+    writes_language: bool = False  # can write in a language other than the input's (instruction engines)
 
     def count_tokens(self, text: str) -> int:
         """Length of ``text`` in the units ``max_input_tokens`` is counted in (here: whitespace-separated words)."""
@@ -52,6 +55,16 @@ class Summarizer(ABC):
         as chosen, which spares splitting their output again.
         """
         return [split_sentences(summary) for summary in self.summarize(chunks, max_words)]
+
+    def write_headlines(self, summaries: Sequence[str], max_words: int = 12) -> list[str | None]:
+        """A headline of at most ``max_words`` words for each story summary, or None.
+
+        None means "this engine writes no headline": the caller builds one
+        from the story's text. Engines that can write one (a chat model from
+        its headline prompt, a seq2seq model by compressing its summary's
+        lead) override this.
+        """
+        return [None] * len(summaries)
 
     def __call__(self, batch: dict[str, Sequence[str]], max_words: int = 120) -> dict[str, list[str]]:
         """Column-batch form for Ray Data style ``map_batches``.

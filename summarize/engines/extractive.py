@@ -33,7 +33,13 @@ chunk. For each chunk:
    ("He said", "This", "They", "But") is a candidate only once the sentence
    before it in its article has been chosen. Only when nothing at all could
    otherwise be chosen does the best such sentence stand alone.
-5. **Reading order.** Sentences come by importance (the order in which
+5. **What the reader knows.** A chunk's ``known`` sentences (earlier
+   digests' summaries of the story, for an update summary) count as
+   already chosen: their concepts start covered, so a sentence is worth only
+   what it adds to them, and one that adds too little (step 3) is not taken.
+   When nothing can be taken, the one sentence chosen anyway is the one
+   bringing the most new concept weight (all of it, when nothing is known).
+6. **Reading order.** Sentences come by importance (the order in which
    the greedy chose them: the most central first), then by position in their
    source article; a dangling sentence comes right after its predecessor.
 
@@ -121,6 +127,7 @@ class _Candidates:
     successor: list[int]  # index of the next sentence of the same article, or -1
     concepts: list[tuple[int, ...]]  # the distinct concept ids of each sentence
     weights: list[int]  # per concept id: the number of sentences that state it
+    known: frozenset[int] = frozenset()  # concept ids the reader already knows (Chunk.known)
 
 
 class ExtractiveSummarizer(SentenceSelector):
@@ -190,26 +197,27 @@ class ExtractiveSummarizer(SentenceSelector):
         if len(self._codes) > _MAX_CACHED_TOKENS:  # a long-lived process: start afresh (between chunks)
             self._codes.clear()
             self._stem_ids.clear()
-        code_of = self._codes
         concept_ids: dict[int, int] = {}
-        concepts: list[tuple[int, ...]] = []
-        for text in texts:
-            tokens = sentence_tokens(text)
-            missing = {t for t in tokens if t not in code_of}
-            if missing:
-                self._encode(missing)
-            codes = [code_of[t] for t in tokens]
-            concepts.append(tuple({
-                concept_ids.setdefault((a >> 1) * _STEM_ID_LIMIT + (b >> 1), len(concept_ids))
-                for a, b in zip(codes, codes[1:])
-                if not a & b & 1  # both stop words: no concept
-            }))
+        concepts = [tuple({concept_ids.setdefault(key, len(concept_ids)) for key in self._bigram_keys(text)}) for text in texts]
         # A concept's weight: the number of (distinct) sentences of the story that state it.
         weights = [0] * len(concept_ids)
         for ids in concepts:
             for k in ids:
                 weights[k] += 1
-        return _Candidates(texts, words, positions, eligible, dangling, successor, concepts, weights)
+        known = set()
+        for text in chunk.known:  # the known concepts that the story states
+            known.update(concept_ids.get(key, -1) for key in self._bigram_keys(text))
+        known.discard(-1)
+        return _Candidates(texts, words, positions, eligible, dangling, successor, concepts, weights, frozenset(known))
+
+    def _bigram_keys(self, text: str) -> list[int]:
+        """The concept keys of ``text``'s word bigrams (a bigram of two stop words has none)."""
+        tokens = sentence_tokens(text)
+        missing = {t for t in tokens if t not in self._codes}
+        if missing:
+            self._encode(missing)
+        codes = [self._codes[t] for t in tokens]
+        return [(a >> 1) * _STEM_ID_LIMIT + (b >> 1) for a, b in zip(codes, codes[1:]) if not a & b & 1]
 
 
 def _greedy(c: _Candidates, max_words: int) -> list[int]:
@@ -223,6 +231,8 @@ def _greedy(c: _Candidates, max_words: int) -> list[int]:
     """
     n = len(c.texts)
     uncovered = list(c.weights)
+    for k in c.known:  # what the reader already knows counts as covered
+        uncovered[k] = 0
     prior = [(1.0 + p) ** -POSITION_EXPONENT / max(w, 1) ** LENGTH_EXPONENT for p, w in zip(c.positions, c.words)]
     total = [sum(map(c.weights.__getitem__, ids)) for ids in c.concepts]
     chosen: list[int] = []
@@ -262,7 +272,9 @@ def _greedy(c: _Candidates, max_words: int) -> list[int]:
             pool = [i for i in range(n) if rule(i)]
             if pool:
                 break
-        chosen = [max(pool, key=lambda i: ((total[i] + 1e-9) * prior[i], -i))]
+        # by what it brings: all its weight, less what the reader already knows
+        new = [sum(map(uncovered.__getitem__, ids)) for ids in c.concepts]
+        chosen = [max(pool, key=lambda i: ((new[i] + 1e-9) * prior[i], -i))]
     return chosen
 
 

@@ -18,6 +18,11 @@ skipping any that would push the summary past ``max_words`` words (counted by
 whitespace); the chosen ones are printed in input order, as sumy does. When not
 even one sentence fits, the single best-ranked sentence is returned whole
 rather than an empty summary or a cut sentence.
+
+What the reader knows (a chunk's ``known`` sentences, for an update summary):
+each sentence's LexRank score is multiplied by the share of its content
+bigrams the reader has not seen (``summarize.updates.KnownContent``) before
+ranking, so a sentence is worth the part of it that is new.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from sumy.utils import get_stop_words
 from summarize.engines.base import SentenceSelector
 from summarize.models import Chunk
 from summarize.sentences import word_count
+from summarize.updates import KnownContent
 
 # sumy.nlp.tokenizers.Tokenizer keeps only tokens matching this pattern.
 _WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$", re.UNICODE)
@@ -75,8 +81,11 @@ class LexRankSummarizer(SentenceSelector):
         if not sentences:
             return []
         document = ObjectDocumentModel([Paragraph(sentences)])
+        known = KnownContent(chunk.known) if chunk.known else None
 
         def within_budget(ranked):  # sumy's ItemsCount protocol: ranked infos -> kept infos
+            if known is not None:  # a sentence is worth the share of it the reader does not know yet
+                ranked = sorted(ranked, key=lambda info: -info.rating * (1 - known.known_share(str(info.sentence))))
             kept, used = [], 0
             for info in ranked:
                 n = word_count(str(info.sentence))

@@ -123,18 +123,14 @@ def entity_value(entity: Entity) -> float | None:
 
 
 def edit_distance(a: str, b: str, limit: int | None = None) -> int:
-    """Levenshtein distance; stops early (returning ``limit + 1``) once above ``limit``."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if limit is not None and min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
+    """Levenshtein distance; stops early (returning ``limit + 1``) once above ``limit``.
+
+    rapidfuzz's C++ implementation (bit-parallel, with the same cut-off
+    semantics: ``score_cutoff`` returns ``score_cutoff + 1`` beyond it).
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein.distance(a, b, score_cutoff=limit)
 
 
 def similarity(a: str, b: str) -> float:

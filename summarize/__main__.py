@@ -1,0 +1,5 @@
+"""``python -m summarize``: the ``briefing`` command."""
+
+from summarize.cli import main
+
+main()

@@ -1,0 +1,109 @@
+"""The digest as a feed file (Atom or RSS 2.0), written with ``feedgen``: any feed reader follows the briefing.
+
+``feed_entries`` (pure) turns a digest's stories into entries, one per story,
+each with an id fixed by the story's articles (a ``urn:uuid`` of the story
+key): rewriting the feed never makes a reader show an entry twice, and a story
+that a later digest repeats unchanged (same articles, a window that overlaps)
+keeps its entry instead of appearing again. A story with new articles is a new
+entry; story continuity can later key entries by its stable story id.
+``write_feed`` renders the newest entries (at most ``max_entries``, the rest
+drop off the end) and replaces the file atomically, so a reader polling it sees
+the old feed or the new one, never half of one.
+
+An entry's time is the digest's creation time, less one second per place in
+the digest, so readers that sort by time keep the digest's reading order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from markupsafe import escape
+
+from summarize.digest.config import FeedConfig
+from summarize.digest.mail import is_web_url
+from summarize.digest.outbox import write_atomic
+from summarize.models import Briefing
+
+GENERATOR = "briefing digest"
+
+
+def entry_id(story_key: str) -> str:
+    """The stable id of a story's entry: the same articles give the same id."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"briefing-story:{story_key}").urn
+
+
+def feed_entries(briefing: Briefing, digest_id: str, created: dt.datetime, story_keys: Sequence[str]) -> list[dict]:
+    """One JSON-ready entry per story: ``id``, ``title``, ``published`` (UTC ISO), ``link``, ``html``, ``text``."""
+    entries = []
+    for position, (story, key) in enumerate(zip(briefing.stories, story_keys, strict=True)):
+        published = (created - dt.timedelta(seconds=position)).astimezone(dt.timezone.utc)
+        sources = [s for s in story.sources if not s.duplicate_of]
+        links = [s.url for s in sources if is_web_url(s.url)]
+        items = "".join(
+            f'<li><a href="{escape(s.url)}">{escape(s.outlet)}</a>: {escape(s.title)}</li>'
+            if is_web_url(s.url)
+            else f"<li>{escape(s.outlet)}: {escape(s.title)}</li>"
+            for s in sources
+        )
+        html = f"<p>{escape(story.summary)}</p>" + (f"<p>Sources:</p><ul>{items}</ul>" if items else "")
+        entries.append(
+            {
+                "id": entry_id(key),
+                "digest_id": digest_id,
+                "position": position + 1,
+                "title": story.headline,
+                "published": published.isoformat(timespec="microseconds"),
+                "link": links[0] if links else None,
+                "html": html,
+                "text": story.summary,
+            }
+        )
+    return entries
+
+
+def render_feed(entries: Sequence[dict], config: FeedConfig, updated: dt.datetime) -> bytes:
+    """The feed document of ``entries`` (newest first), Atom or RSS as configured."""
+    from feedgen.feed import FeedGenerator
+
+    generator = FeedGenerator()
+    generator.id(uuid.uuid5(uuid.NAMESPACE_URL, f"briefing-feed:{config.link or config.path}").urn)
+    generator.title(config.title)
+    generator.updated(updated)
+    generator.generator(GENERATOR)
+    generator.description(config.title)  # RSS requires a description; Atom shows it as the subtitle
+    generator.link(href=config.link or Path(config.path).resolve().as_uri(), rel="alternate")
+    generator.language("en")
+    for item in entries:
+        published = dt.datetime.fromisoformat(item["published"])
+        entry = generator.add_entry(order="append")
+        entry.id(item["id"])
+        entry.guid(item["id"], permalink=False)
+        entry.title(item["title"])
+        entry.published(published)
+        entry.updated(published)
+        # Atom: the HTML as content and the plain summary; RSS: the HTML as description (escaped, as RSS does it).
+        entry.summary(item["text"])
+        entry.description(item["html"], isSummary=False)
+        if config.format == "atom":
+            entry.content(item["html"], type="html")
+        if item.get("link"):
+            entry.link(href=item["link"], rel="alternate")
+    return generator.rss_str(pretty=True) if config.format == "rss" else generator.atom_str(pretty=True)
+
+
+def merge_entries(new: Sequence[dict], existing: Sequence[dict], keep: int) -> list[dict]:
+    """New and existing entries, newest first, an id once (an entry already in the feed stays as it was), at most ``keep``."""
+    seen = {item["id"] for item in existing}
+    merged = [item for item in new if item["id"] not in seen] + list(existing)
+    merged.sort(key=lambda item: (item["published"], item["id"]), reverse=True)
+    return merged[:keep]
+
+
+def write_feed(entries: Sequence[dict], config: FeedConfig, updated: dt.datetime) -> Path:
+    """Render and atomically replace the feed file; raises OSError when it cannot be written."""
+    return write_atomic(Path(config.path), render_feed(entries, config, updated))
+

@@ -21,7 +21,8 @@ are still read. Two kinds are told apart (see ``docs/robustness.md``):
   problem met inside a folder.
 
 Reading is bounded by ``IngestLimits``; each limit reached is one line too.
-Files and stdin are decoded by the same rules (``summarize.textio``).
+Files and stdin are decoded by the same rules (``summarize.textio``), and
+control characters (NUL, ESC, ...) are removed from every article's fields.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from summarize.textio import (
     read_file_bytes,
     read_stream_bytes,
     regular_file_problem,
+    strip_controls,
 )
 
 TEXT_SUFFIXES = {".txt"}
@@ -211,7 +213,10 @@ class _Run:
             return
         room = self.limits.max_articles - len(self.result.articles)
         for article in articles[:room]:
-            article, cut = _cap_lines(article, self.limits.max_line_chars)
+            article, cut = _cap_lines(_without_controls(article), self.limits.max_line_chars)
+            if not article.text.strip():
+                self.skip(f"{display_name(article.origin or name)}: no text but control characters")
+                continue
             if cut:
                 self.skip(f"{display_name(article.origin or name)}: {cut} longer than "
                           f"{self.limits.max_line_chars:,} characters cut there at a word boundary "
@@ -338,6 +343,16 @@ def _walk(folder: Path, run: _Run, other_types: dict[str, int], seen: set | None
             yield path
         else:
             other_types[path.suffix.lower()] = other_types.get(path.suffix.lower(), 0) + 1
+
+
+def _without_controls(article: Article) -> Article:
+    """The article with control characters (NUL, ESC, ...) removed from its text fields:
+    they are no text, and ESC printed to a terminal starts an escape sequence."""
+    fields = {name: getattr(article, name) for name in ("id", "text", "title", "url", "source", "origin")}
+    changes = {name: strip_controls(value) for name, value in fields.items() if value and strip_controls(value) is not value}
+    if any(strip_controls(a) is not a for a in article.authors):
+        changes["authors"] = tuple(strip_controls(a) for a in article.authors)
+    return replace(article, **changes) if changes else article
 
 
 def _has_line_over(text: str, limit: int) -> bool:

@@ -40,7 +40,9 @@ _BOMS = (  # longest first: the UTF-32 LE mark begins with the UTF-16 LE one
 )
 _UTF16_PROBE = 65536  # bytes looked at to recognise UTF-16 without a byte order mark
 _UTF16_MIN_BYTES = 32  # shorter data with NUL bytes is taken for binary
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")  # no text holds these
+# Control characters other than tab, line feed, form feed and carriage return:
+# no text holds them, and printed to a terminal ESC starts an escape sequence.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
 class InputError(ValueError):
@@ -186,6 +188,11 @@ def _utf16_or_32(data: bytes) -> str | None:
     except (UnicodeDecodeError, LookupError):
         return None
     return None if _CONTROL.search(text) else encoding
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (NUL, ESC, ...; tab and line breaks stay)."""
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
 def parse_json(text: str, where: str) -> object:

@@ -10,7 +10,9 @@ show_envvar=True, help=...)]``), add a parameter at the end of ``brief``'s
 signature, and pass it into ``BriefingOptions``. The config file's ``[brief]``
 table and the environment variable then work for it with nothing else to do.
 
-Exit codes: 0 success; 1 the engine or model failed; 2 bad usage or no
+Exit codes: 0 success; 1 the engine or model failed, or an internal error
+(one line, the traceback with ``--debug``); 2 bad usage, an input you named
+that cannot be read (after the output of the rest is written), or no
 readable input. Errors are one line on stderr, never a traceback.
 """
 
@@ -46,6 +48,7 @@ from summarize.cli_common import (
 )
 from summarize.console import EXIT_BAD_INPUT, fail, stderr
 from summarize.digest.cli import register as register_digest_command
+from summarize.ingest import IngestLimits
 
 class _Group(typer.core.TyperGroup):
     """The app's command group: help without type clutter (see ``_hide_flag_types``)."""
@@ -144,6 +147,7 @@ TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, metavar="SECOND
 RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=20, metavar="N", help="Further tries after a timeout, 429 or 5xx, with exponential backoff (openai).")]
 
 # Resource limits of reading inputs (docs/robustness.md); each limit reached is one line.
+DEFAULT_LIMITS = IngestLimits()
 MaxFileMbOpt = Annotated[int, typer.Option("--max-file-mb", min=1, metavar="MIB", envvar="BRIEFING_MAX_FILE_MB", show_envvar=True, help="Largest input file, stdin or fetched URL; a larger one is refused with one line.")]
 MaxArticlesOpt = Annotated[int, typer.Option("--max-articles", min=1, metavar="N", envvar="BRIEFING_MAX_ARTICLES", show_envvar=True, help="Most articles read in one run; inputs past the limit are not read (one line says so).")]
 MaxLineCharsOpt = Annotated[int, typer.Option("--max-line-chars", min=100, metavar="N", envvar="BRIEFING_MAX_LINE_CHARS", show_envvar=True, help="Longest line of article text; a longer one is cut at a word boundary (one line says so).")]
@@ -217,9 +221,8 @@ def exit_for_failed_inputs(inputs) -> None:
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def ingest_limits(max_file_mb: int, max_articles: int, max_line_chars: int, fetch_timeout: float):
-    from summarize.ingest import IngestLimits
-
+def ingest_limits(max_file_mb: int, max_articles: int, max_line_chars: int, fetch_timeout: float) -> IngestLimits:
+    """The reading limits of the command line's options (MiB for the file size)."""
     return IngestLimits(max_file_bytes=max_file_mb << 20, max_articles=max_articles,
                         max_line_chars=max_line_chars, fetch_timeout=fetch_timeout)
 
@@ -285,10 +288,10 @@ def brief(
     max_concurrency: MaxConcurrencyOpt = 4,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 3,
-    max_file_mb: MaxFileMbOpt = 64,
-    max_articles: MaxArticlesOpt = 10_000,
-    max_line_chars: MaxLineCharsOpt = 1_000_000,
-    fetch_timeout: FetchTimeoutOpt = 30.0,
+    max_file_mb: MaxFileMbOpt = DEFAULT_LIMITS.max_file_bytes >> 20,
+    max_articles: MaxArticlesOpt = DEFAULT_LIMITS.max_articles,
+    max_line_chars: MaxLineCharsOpt = DEFAULT_LIMITS.max_line_chars,
+    fetch_timeout: FetchTimeoutOpt = DEFAULT_LIMITS.fetch_timeout,
 ) -> None:
     """Summarise articles into a briefing: a headline, summary and sources per story.
 
@@ -346,10 +349,10 @@ def stories(
     output: OutputOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
-    max_file_mb: MaxFileMbOpt = 64,
-    max_articles: MaxArticlesOpt = 10_000,
-    max_line_chars: MaxLineCharsOpt = 1_000_000,
-    fetch_timeout: FetchTimeoutOpt = 30.0,
+    max_file_mb: MaxFileMbOpt = DEFAULT_LIMITS.max_file_bytes >> 20,
+    max_articles: MaxArticlesOpt = DEFAULT_LIMITS.max_articles,
+    max_line_chars: MaxLineCharsOpt = DEFAULT_LIMITS.max_line_chars,
+    fetch_timeout: FetchTimeoutOpt = DEFAULT_LIMITS.fetch_timeout,
 ) -> None:
     """Show how articles group into stories, with their headlines, without summarising.
 

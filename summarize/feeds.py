@@ -21,11 +21,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from summarize.fetch import FetchError, fetch_url as _fetch_bounded, is_url
+from summarize.fetch import fetch_url, is_url
+from summarize.ingest import IngestLimits, articles_from_records
 from summarize.models import Article
 from summarize.textio import InputError, display_name, read_file_bytes
 
-DEFAULT_MAX_BYTES = 64 << 20  # a feed larger than this is refused (as ingest's max_file_bytes)
+DEFAULT_MAX_BYTES = IngestLimits().max_file_bytes  # a larger feed is refused, as any input
 # Elements after which text continues on a new line.
 _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
@@ -83,11 +84,6 @@ def read_feed(
     return parse_feed(data, headers, source)
 
 
-def fetch_url(url: str, timeout: float, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, dict[str, str]]:
-    """GET a feed within ``timeout`` seconds and ``max_bytes``; its body and response headers."""
-    return _fetch_bounded(url, timeout, max_bytes)
-
-
 def looks_like_feed(data: bytes, headers: dict[str, str]) -> bool:
     """Whether a fetched body is RSS/Atom rather than a web page: by its content type,
     else by its first element."""
@@ -95,16 +91,14 @@ def looks_like_feed(data: bytes, headers: dict[str, str]) -> bool:
     if content_type and "html" not in content_type and any(k in content_type for k in FEED_CONTENT_TYPES):
         return True
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith(b"<?xml") and any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf")) or head.startswith(
-        (b"<rss", b"<feed")
-    )
+    if head.startswith((b"<rss", b"<feed")):
+        return True
+    return head.startswith(b"<?xml") and any(tag in head for tag in (b"<rss", b"<feed", b"<rdf:rdf"))
 
 
 def parse_feed(data: bytes, headers: dict[str, str], source: str) -> tuple[list[Article], list[str]]:
     """The articles of a feed's bytes and one line per skipped entry; FeedError if it is not RSS/Atom."""
     import feedparser
-
-    from summarize.ingest import articles_from_records
 
     parsed = feedparser.parse(data, response_headers=headers)
     if parsed.get("bozo") and not parsed.entries and not parsed.feed:

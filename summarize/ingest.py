@@ -233,11 +233,8 @@ def read_file(path: Path, limits: IngestLimits | None = None) -> list[Article]:
     (see ``summarize.textio.read_file_bytes``).
     """
     limits = limits or IngestLimits()
-    return articles_from_bytes(read_file_bytes(path, limits.max_file_bytes), str(path), path.suffix.lower(), path.stem)
-
-
-def articles_from_bytes(data: bytes, origin: str, suffix: str, stem: str) -> list[Article]:
-    """The articles of one file's bytes, parsed as its ``suffix`` says."""
+    data = read_file_bytes(path, limits.max_file_bytes)
+    suffix, origin = path.suffix.lower(), str(path)
     if suffix in FEED_SUFFIXES:
         from summarize.feeds import parse_feed
 
@@ -247,14 +244,14 @@ def articles_from_bytes(data: bytes, origin: str, suffix: str, stem: str) -> lis
     if not text.strip():
         raise IngestError(f"{display_name(origin)}: file is empty")
     if suffix in JSONL_SUFFIXES:
-        return _parse_jsonl(text, origin, stem)
+        return _parse_jsonl(text, origin, path.stem)
     if suffix in JSON_SUFFIXES:
-        return _parse_json(text, origin, stem)
+        return _parse_json(text, origin, path.stem)
     if suffix in HTML_SUFFIXES:
-        return [parse_html(text, article_id=stem, origin=origin)]
+        return [parse_html(text, article_id=path.stem, origin=origin)]
     if suffix in MARKDOWN_SUFFIXES:
-        return [parse_markdown(text, article_id=stem, origin=origin)]
-    return [parse_plain_text(text, article_id=stem, origin=origin)]
+        return [parse_markdown(text, article_id=path.stem, origin=origin)]
+    return [parse_plain_text(text, article_id=path.stem, origin=origin)]
 
 
 def read_url(url: str, limits: IngestLimits | None = None) -> list[Article]:

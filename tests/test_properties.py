@@ -33,7 +33,7 @@ from summarize.clean import clean_text, clean_text_report
 from summarize.engines.extractive import ExtractiveSummarizer
 from summarize.fuse import summarize_story
 from summarize.ingest import IngestLimits, articles_from_records, parse_date, parse_markdown, parse_plain_text, read_articles
-from summarize.models import Article, Briefing, Sentence, Source, Story, StorySummary, SummarySentence
+from summarize.models import Article, Briefing, Source, Story, StorySummary, SummarySentence
 from summarize.render import FORMATS, render
 from summarize.sentences import sentence_key, split_sentences, word_count
 from summarize.textio import InputError, decode_bytes, display_name, parse_json, strip_controls

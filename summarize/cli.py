@@ -358,6 +358,7 @@ def stories(
 
     Example: briefing stories seeds/ tests/fixtures/unrelated/ --format json
     """
+    from summarize.explain import explain_stories
     from summarize.headlines import story_headline
     from summarize.pipeline import build_stories
     from summarize.records import envelope, story_record, to_json
@@ -365,18 +366,21 @@ def stories(
     inputs = read_inputs(paths, quiet, ingest_limits(max_file_mb, max_articles, max_line_chars, fetch_timeout))
     groups = build_stories(inputs.articles)
     headlines = [story_headline(story) for story in groups]
+    reasons = explain_stories([story.articles for story in groups])
     if format == StoriesFormat.json:
-        text = to_json(envelope("stories", {"stories": [story_record(s, h) for s, h in zip(groups, headlines)]}))
+        records = [story_record(s, h, why) for s, h, why in zip(groups, headlines, reasons)]
+        text = to_json(envelope("stories", {"stories": records}))
     else:
-        text = "".join(_story_text(number, story, headline) for number, (story, headline) in enumerate(zip(groups, headlines), start=1))
+        text = "".join(_story_text(number, story, headline, why)
+                       for number, (story, headline, why) in enumerate(zip(groups, headlines, reasons), start=1))
     write_output(text, output)
     exit_for_failed_inputs(inputs)
 
 
-def _story_text(number: int, story, headline: str) -> str:
+def _story_text(number: int, story, headline: str, why) -> str:
     from summarize.wording import count
 
-    lines = [f"Story {number}: {headline} ({count(len(story.articles), 'article')})"]
+    lines = [f"Story {number}: {headline} ({count(len(story.articles), 'article')})", f"  why: {why.to_text()}"]
     for article in story.articles:
         duplicate = f"  [near-duplicate of {story.duplicates[article.id]}]" if article.id in story.duplicates else ""
         date = article.date.isoformat() if article.date else "no date"

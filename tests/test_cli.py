@@ -93,6 +93,18 @@ def test_stories_shows_two_groups_with_an_unrelated_article(seeds_dir):
     assert text.count("Story ") == 2 and "(1 article)" in text and "(5 articles)" in text
 
 
+def test_stories_explain_why_their_articles_are_together(seeds_dir):
+    result = runner.invoke(app, ["stories", str(seeds_dir), str(UNRELATED), "--format", "json"])
+    seeds_story, tram_story = json.loads(result.stdout)["stories"]
+    why = seeds_story["why"]
+    assert {"entity": "Medinsky", "articles": 5} in why["shared_entities"]
+    assert why["shared_terms"] and why["first_date"] == "2025-05-15" and why["dated_articles"] == 3
+    assert tram_story["why"]["articles"] == 1 and tram_story["why"]["shared_entities"] == []
+    text = runner.invoke(app, ["stories", str(seeds_dir), str(UNRELATED)]).stdout
+    assert "  why: shared names: " in text and "Medinsky (5)" in text
+    assert "  why: a single article; dates: 2025-05-14" in text
+
+
 def test_html_output_file(seeds_dir, tmp_path):
     out = tmp_path / "nested" / "b.html"
     result = runner.invoke(app, ["brief", str(seeds_dir), "-e", "extractive", "-f", "html", "-o", str(out), "--quiet"])

@@ -43,3 +43,54 @@ def test_a_chain_of_strong_pairs_does_not_merge_when_the_average_is_weak():
     # at a cut that the mean of {a, b} to c (0.45) does not reach.
     similarity = sparse.csr_matrix(np.array([[0, 0.95, 0], [0.95, 0, 0.9], [0, 0.9, 0]]))
     assert average_linkage(similarity, 0.5).tolist() == [0, 0, 1]
+
+
+class ConstantDiscount:
+    """Evidence that discounts every pair by the same factor and records merges."""
+
+    def __init__(self, factor: float):
+        self.factor = factor
+        self.merges: list[tuple[int, int]] = []
+
+    def discount(self, a: int, b: int) -> float:
+        return self.factor
+
+    def merge(self, keep: int, absorbed: int) -> None:
+        self.merges.append((keep, absorbed))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_constant_discount_is_a_stricter_threshold(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 30))
+    similarity = np.triu(rng.random((n, n)) * (rng.random((n, n)) < 0.4), 1)
+    similarity = sparse.csr_matrix(similarity + similarity.T)
+    evidence = ConstantDiscount(0.5)
+    labels = average_linkage(similarity, 0.2, evidence=evidence)
+    assert adjusted_rand_score(average_linkage(similarity, 0.4), labels) == 1.0
+    assert len(evidence.merges) == n - len(set(labels.tolist()))
+
+
+def test_evidence_against_one_pair_changes_what_merges():
+    similarity = sparse.csr_matrix(np.array([[0, 0.9, 0.8], [0.9, 0, 0], [0.8, 0, 0]]))
+    assert average_linkage(similarity, 0.45).tolist() == [0, 0, 1]
+
+    class AgainstZeroOne:
+        def discount(self, a, b):
+            return 0.1 if {a, b} == {0, 1} else 1.0
+
+        def merge(self, keep, absorbed):
+            pass
+
+    assert average_linkage(similarity, 0.45, evidence=AgainstZeroOne()).tolist() == [0, 1, 0]
+
+
+def test_initial_clusters_start_together_and_count_in_the_mean():
+    # 0 and 1 start as one cluster; 2 is close to 0 only: mean 0.9 / 2 = 0.45.
+    similarity = sparse.csr_matrix(np.array([[0, 0, 0.9], [0, 0, 0], [0.9, 0, 0]]))
+    assert average_linkage(similarity, 0.5, initial=[7, 7, -1]).tolist() == [0, 0, 1]
+    assert average_linkage(similarity, 0.4, initial=[7, 7, -1]).tolist() == [0, 0, 0]
+    assert average_linkage(similarity, 0.5).tolist() == [0, 1, 0]
+    evidence = ConstantDiscount(1.0)
+    average_linkage(similarity, 0.4, initial=[3, -1, 3], evidence=evidence)
+    assert evidence.merges[0] == (0, 2)  # the initial join is reported first

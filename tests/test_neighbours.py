@@ -1,4 +1,4 @@
-"""Nearest neighbours: exact and pruned searches against brute force; date windows."""
+"""Nearest neighbours: exact and pruned searches against brute force."""
 
 from __future__ import annotations
 
@@ -43,12 +43,6 @@ def test_ignoring_very_common_terms_still_finds_the_neighbours_that_rare_terms_g
     neighbours = nearest_neighbours(vectors, 1)
     assert [int(row[0]) for row in neighbours.indices] == [i ^ 1 for i in range(n)]
     assert np.allclose(neighbours.similarities[:, 0], 1.0)  # re-scored with the common term too
-
-
-def test_rows_dated_too_far_apart_are_never_neighbours():
-    vectors = normalize(sparse.csr_matrix(np.ones((3, 2))))
-    neighbours = nearest_neighbours(vectors, 2, days=[0, 30, None], max_days_apart=7)
-    assert listed(neighbours) == [[2], [2], [0, 1]]
 
 
 def test_ties_go_to_the_lower_index_and_no_row_lists_itself():

@@ -247,42 +247,6 @@ def test_a_large_plain_text_keeps_its_metadata_and_body(tmp_path):
 # --- URLs and feeds, against a real local HTTP server ---------------------------------------
 
 
-@pytest.fixture
-def http_server(tmp_path):
-    """A local HTTP server: files under ``tmp_path`` plus /endless (streams without end) and /slow."""
-    import functools
-    import http.server
-    import threading
-    import time
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            if self.path in ("/endless", "/slow"):
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.end_headers()
-                try:
-                    for _ in range(10_000 if self.path == "/endless" else 30):
-                        self.wfile.write(b"<item>" * 2048 if self.path == "/endless" else b"<")
-                        self.wfile.flush()
-                        if self.path == "/slow":
-                            time.sleep(0.1)
-                except OSError:
-                    pass
-                return
-            super().do_GET()
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
 def test_urls_of_pages_and_feeds_are_read(tmp_path, http_server):
     from test_feeds import RSS
 

@@ -122,3 +122,16 @@ def http_server(tmp_path):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def news_site(tmp_path, http_server):
+    """``http_server`` serving a news page (page.html) and an RSS feed (gazette.rss); its base URL."""
+    from test_feeds import RSS
+
+    paragraph = "The city council approved the new budget after a long debate on Tuesday evening. " * 3
+    (tmp_path / "page.html").write_text(
+        f"<html><head><title>Council approves budget</title></head><body><article><h1>Council approves budget</h1>"
+        f"<p>{paragraph}</p><p>{paragraph}</p></article></body></html>", encoding="utf-8")
+    (tmp_path / "gazette.rss").write_text(RSS, encoding="utf-8")
+    return http_server

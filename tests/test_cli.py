@@ -345,14 +345,8 @@ def test_config_can_come_from_stdin(seeds_dir):
     assert bad.exit_code == 2 and bad.stderr.startswith("briefing: error: <stdin>: [brief] engine:")
 
 
-def test_brief_reads_a_page_url_and_a_feed_url(tmp_path, http_server):
-    from test_feeds import RSS
-
-    paragraph = "The city council approved the new budget after a long debate on Tuesday evening. " * 3
-    (tmp_path / "page.html").write_text(
-        f"<html><head><title>Council approves budget</title></head><body><article><h1>Council approves budget</h1>"
-        f"<p>{paragraph}</p></article></body></html>", encoding="utf-8")
-    (tmp_path / "gazette.rss").write_text(RSS, encoding="utf-8")
+def test_brief_reads_a_page_url_and_a_feed_url(news_site):
+    http_server = news_site
     result = runner.invoke(app, ["brief", f"{http_server}/page.html", f"{http_server}/gazette.rss", "-e", "extractive", "-f", "json"])
     assert result.exit_code == 0, result.output
     sources = [s for story in json.loads(result.stdout)["stories"] for s in story["sources"]]

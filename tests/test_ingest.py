@@ -247,15 +247,9 @@ def test_a_large_plain_text_keeps_its_metadata_and_body(tmp_path):
 # --- URLs and feeds, against a real local HTTP server ---------------------------------------
 
 
-def test_urls_of_pages_and_feeds_are_read(tmp_path, http_server):
-    from test_feeds import RSS
-
-    paragraph = "The city council approved the new budget after a long debate on Tuesday evening. " * 3
-    (tmp_path / "page.html").write_text(
-        f"<html><head><title>Council approves budget</title></head><body><article><h1>Council approves budget</h1>"
-        f"<p>{paragraph}</p><p>{paragraph}</p></article></body></html>", encoding="utf-8")
-    (tmp_path / "gazette.rss").write_text(RSS, encoding="utf-8")
-    (tmp_path / "local.rss").write_text(RSS, encoding="utf-8")
+def test_urls_of_pages_and_feeds_are_read(tmp_path, news_site):
+    http_server = news_site
+    (tmp_path / "local.rss").write_bytes((tmp_path / "gazette.rss").read_bytes())
     result = read_articles([f"{http_server}/page.html", f"{http_server}/gazette.rss", tmp_path / "local.rss",
                             f"{http_server}/missing.html"])
     page = result.articles[0]

@@ -26,6 +26,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+try:  # Typer >= 0.26 carries its own copy of Click; its errors are those classes
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older Typer on the real Click
+    from click import exceptions as click_errors
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from eval.cli import register as register_eval_commands
@@ -425,7 +429,19 @@ def main() -> None:
     traceback only under ``--debug``.
     """
     try:
-        app(prog_name="briefing")
+        code = app(prog_name="briefing", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:  # the help is the answer to no arguments
+        if exc.format_message().strip():
+            exc.show()
+        sys.exit(exc.exit_code)
+    except click_errors.UsageError as exc:
+        sys.exit(_usage_error(exc))
+    except click_errors.ClickException as exc:
+        stderr.print(f"briefing: error: {exc.format_message()}", markup=False)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        stderr.print("briefing: interrupted", markup=False)
+        sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
         if _debug:
             raise
@@ -433,3 +449,16 @@ def main() -> None:
         stderr.print(f"briefing: internal error: {type(exc).__name__}{': ' + reason if reason else ''} "
                      f"(a bug; rerun with --debug to see the traceback)", markup=False)
         sys.exit(EXIT_INTERNAL_ERROR)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(error: click_errors.UsageError) -> int:
+    """Print a usage mistake as one line naming the command's help; return its exit code.
+
+    Click's own report is a usage line, a hint and a boxed message; scripts
+    and cron mails read one line better, and the help is one flag away.
+    """
+    message = " ".join(error.format_message().split()).replace("Value error, ", "")
+    command = error.ctx.command_path if error.ctx is not None else "briefing"
+    stderr.print(f"briefing: error: {message} (see '{command} -h')", markup=False)
+    return error.exit_code

@@ -235,6 +235,23 @@ def test_shell_completion_script(tmp_path):
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
 
 
+@pytest.mark.parametrize("args, named", [
+    (["brief", "seeds/", "--device", "tpu"], "--device"),
+    (["brief", "seeds/", "--max-words", "5"], "--max-words"),
+    (["brief"], "PATH"),
+    (["brief", "seeds/", "--no-such-option"], "--no-such-option"),
+    (["eval", "--ref", "x.jsonl"], "--pred"),
+])
+def test_a_usage_mistake_is_one_line_naming_the_option_and_the_help(args, named):
+    result = subprocess.run([sys.executable, "-m", "summarize", *args], capture_output=True, text=True,
+                            timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("briefing: error: "), result.stderr
+    assert named in lines[0] and f"(see 'briefing {args[0]} -h')" in lines[0]
+    assert result.stdout == ""
+
+
 def test_doctor_reports_and_says_what_to_do_next(tmp_path):
     result = runner.invoke(app, ["doctor", "--model", "nobody/not-cached"], env={"HF_HOME": str(tmp_path / "hf")})
     assert result.exit_code == 0, result.output

@@ -14,7 +14,10 @@ import jinja2
 
 from summarize.textio import InputError, display_name, read_file_bytes
 
-PROMPTS_DIR = Path(os.environ.get("BRIEFING_PROMPTS_DIR", Path(__file__).resolve().parents[1] / "prompts"))
+# The repository's prompts/ folder; inside the package it is the link prompt_templates,
+# which a built wheel holds as a folder of its own.
+_SHIPPED_PROMPTS_DIR = Path(__file__).resolve().parent / "prompt_templates"
+PROMPTS_DIR = Path(os.environ.get("BRIEFING_PROMPTS_DIR", _SHIPPED_PROMPTS_DIR))
 _PASS_THROUGH = "{{ text }}"
 
 
@@ -116,4 +119,3 @@ def load_stage_templates(directory: str | Path | None = None, files: dict[str, s
     return templates
 
 
-_SHIPPED_PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"

@@ -134,7 +134,7 @@ def test_a_version_1_file_is_migrated_keeping_what_was_sent(tmp_path):
         conn.execute("INSERT INTO digests (message_id, created, recipients, content_hash, outbox_file) "
                      "VALUES ('<b@x>', '2025-05-16T06:00:00.000000+00:00', '[]', 'h2', '/o/b.eml')")  # fmt: skip
     with StateDB(path) as db:
-        assert db.schema_version == SCHEMA_VERSION == 2
+        assert db.schema_version == SCHEMA_VERSION == 3
         assert [(d.message_id, d.channel, d.status, d.file) for d in db.deliveries()] == [
             ("<a@x>", "mail", "sent", "/o/a.eml"), ("<b@x>", "mail", "pending", "/o/b.eml")]  # fmt: skip
     assert check_state(path) == []

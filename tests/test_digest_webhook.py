@@ -111,7 +111,7 @@ def test_retries_exhausted_or_a_long_retry_after_fail_naming_the_host_not_the_ur
         server.replies = [Reply(500, b"down " + server.url.encode())] * 3
         with pytest.raises(DeliveryError) as caught:
             post_webhook(server.url, {"text": "hi"}, timeout=5, retries=2, sleep=lambda s: None)
-        assert str(caught.value) == "webhook 127.0.0.1: HTTP 500 Internal Server Error: down <webhook URL> after 3 attempt(s)"
+        assert str(caught.value) == "webhook 127.0.0.1: HTTP 500 Internal Server Error: down <webhook URL> after 3 attempts"
         server.replies = [Reply(429, b"slow down", {"Retry-After": "3600"})]
         with pytest.raises(DeliveryError, match="HTTP 429 Too Many Requests: slow down after 1 attempt"):
             post_webhook(server.url, {"text": "hi"}, timeout=5, retries=2, sleep=lambda s: None)

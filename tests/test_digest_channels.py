@@ -45,7 +45,8 @@ def test_mail_webhook_and_feed_end_to_end(tmp_path, articles):  # noqa: F811
     with StateDB(config.state_db) as db:
         assert [(d.channel, d.status) for d in db.deliveries(result.message_id)] == [("feed", "sent"), ("mail", "sent"), ("webhook", "sent")]
         stories = db.stories(result.message_id)
-        assert [len(s.article_hashes) for s in stories] == [2, 1] and stories[0].summary and stories[0].story_id is None
+        assert [len(s.article_hashes) for s in stories] == [2, 1] and stories[0].summary
+        assert [s.story_id for s in stories] == [s.story_key[:12] for s in stories]  # new stories: their key's start
 
 
 def test_a_failing_webhook_is_retried_next_run_without_mailing_again(tmp_path, articles):  # noqa: F811

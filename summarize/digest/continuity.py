@@ -2,17 +2,18 @@
 
 A reader of a daily digest follows stories, not articles. Each story of a new
 digest is matched against the stories of the digests sent within the
-look-back (``[continuity] lookback``, 30 days by default), with the grouping's
-own method and thresholds: the articles of the new digest are attached to the
-earlier stories by ``summarize.group.attach_articles`` (the same features,
-evidence and threshold as ``group_articles``; article dates are a soft signal
-through its evidence, and an undated article is given the day it was first
-seen). Then:
+look-back (``[continuity] lookback``, 30 days by default) with the grouping's
+own method and thresholds: ``summarize.group.attach_articles``, the same
+features, evidence and threshold as ``group_articles``, with article dates as
+a soft signal through its evidence (an undated article is given the day it
+was first seen). Then:
 
-- **Matching.** A story continues the earlier story to which at least half of
-  its (distinct) articles attach, the one with the most (on a tie, the one
-  seen last); an article sent before belongs to its earlier story for sure.
-  Otherwise it is a new story.
+- **Matching.** The new digest's articles are grouped beside the earlier
+  stories (``attach_to_earlier``, the pipeline's grouping step for the
+  digest): a story whose articles join an earlier story continues it, the
+  others are new; an article sent before belongs to its earlier story for
+  sure. Grouping with the earlier stories in view keeps a follow-up of one
+  event from joining a look-alike event of the same day.
 - **Stable id.** A continuing story takes the earlier story's id; a new story's
   id is its key's first characters (``new_story_id``), so the id of a story
   is the key of its first entry.
@@ -20,8 +21,8 @@ seen). Then:
   from the story's first digest (day 1) to this one (``story_day``).
 - **Update summaries.** A continuing story's ``EarlierCoverage`` is what its
   reader got: the summaries of its earlier entries within the look-back, as
-  sent, oldest first. ``Continuity`` is the ``earlier`` callable of
-  ``summarize.pipeline.build_briefing``.
+  sent, oldest first. ``Continuity`` gives ``summarize.pipeline.build_briefing``
+  both its grouping step and its ``earlier``.
 - **Nothing new.** A continuing story whose update summary is empty (everything
   its new articles say was told) is not sent again as news: the digest leaves
   it out and names it in one line (``nothing_new_line``).
@@ -33,7 +34,6 @@ matches and threads out; ``summarize.digest.state`` reads and writes them.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -100,44 +100,37 @@ def earlier_stories(
     return stories
 
 
-def match_articles(
+def attach_to_earlier(
     earlier: Sequence[EarlierStory],
     articles: Sequence[Article],
     hash_of: Mapping[str, str],
     settings=None,
-) -> dict[str, int]:
-    """The earlier story each of ``articles`` continues: article id -> index in ``earlier`` (absent: none).
+) -> tuple[list[list[Article]], list[int | None]]:
+    """``articles`` grouped into stories as grouping would group them beside the ``earlier`` stories.
 
-    An article sent before (its content hash in an earlier story) belongs to
-    that story. The others are attached with ``attach_articles`` to the
-    earlier stories whose texts were kept, all at once, so that IDF and
-    neighbours are computed as grouping computes them; ``settings`` are the
-    grouping's (its defaults when None).
+    Returns the groups (in order of their first article, articles in input
+    order) and, per group, the index in ``earlier`` of the story it
+    continues, or None for a new story. An article sent before (its content
+    hash in an earlier story) continues that story. The others are attached
+    to the earlier stories whose texts were kept, all at once, with
+    ``summarize.group.attach_articles`` (the grouping's features, evidence and
+    threshold; IDF and neighbours over the earlier and new articles
+    together; earlier stories never merge with one another); with none to
+    attach to, that is ``group_articles``. ``settings`` are the grouping's.
     """
     from summarize.group import attach_articles
 
     owner = {h: index for index, story in enumerate(earlier) for h in story.article_hashes}
-    matched = {a.id: owner[hash_of[a.id]] for a in articles if hash_of.get(a.id) in owner}
-    rest = [a for a in articles if a.id not in matched]
+    label: dict[str, tuple[str, int]] = {a.id: ("earlier", owner[hash_of[a.id]]) for a in articles if hash_of.get(a.id) in owner}
+    rest = [a for a in articles if a.id not in label]
     candidates = [index for index, story in enumerate(earlier) if story.articles]
-    if rest and candidates:
-        labels = attach_articles([earlier[i].articles for i in candidates], rest, settings=settings)
-        matched.update({a.id: candidates[label] for a, label in zip(rest, labels) if label < len(candidates)})
-    return matched
-
-
-def continued_story(story: Story, matched: Mapping[str, int], earlier: Sequence[EarlierStory]) -> int | None:
-    """The index of the earlier story that ``story`` continues, or None (a new story).
-
-    At least half of the story's distinct articles must attach to it; among
-    several, the one with the most articles, then the one seen last.
-    """
-    articles = story.distinct_articles or story.articles
-    votes = Counter(matched[a.id] for a in articles if a.id in matched)
-    if not votes:
-        return None
-    index = max(votes, key=lambda i: (votes[i], earlier[i].last_seen, -i))
-    return index if 2 * votes[index] >= len(articles) else None
+    found = attach_articles([earlier[i].articles for i in candidates], rest, settings=settings) if rest else []
+    for article, number in zip(rest, found):
+        label[article.id] = ("earlier", candidates[number]) if number < len(candidates) else ("new", number)
+    groups: dict[tuple[str, int], list[Article]] = {}
+    for article in articles:
+        groups.setdefault(label[article.id], []).append(article)
+    return list(groups.values()), [index if kind == "earlier" else None for kind, index in groups]
 
 
 def new_story_id(story_key: str) -> str:
@@ -187,22 +180,21 @@ class StoryThread:
 
 
 class Continuity:
-    """The digest's stories in their threads; ``build_briefing``'s ``earlier``.
+    """A digest's stories in their threads, for ``build_briefing(..., group=continuity.group, earlier=continuity)``.
 
-    Built from the earlier stories and the articles of the new digest (as
-    read: they are cleaned and their near-duplicates set aside here as the
-    pipeline does before grouping, then matched at once, see
-    ``match_articles``). ``hash_of`` maps article ids to content hashes.
-    Called with each story the pipeline grouped, it returns the story's
-    ``EarlierCoverage`` when it continues one (None for a new story, or for
-    every story when ``updates`` is False: a forced run sends plain
-    summaries); ``thread`` then gives each summarised story its thread.
+    ``group`` groups the pipeline's articles (cleaned, near-duplicates set
+    aside) beside the ``earlier`` stories (``attach_to_earlier``); called
+    with each story so grouped, the object returns its ``EarlierCoverage``
+    when it continues one (None for a new story, and for every story when
+    ``updates`` is False: a forced run sends plain summaries); ``thread``
+    then gives each summarised story its thread. ``hash_of`` maps article
+    ids to content hashes; ``articles`` holds the grouped articles as the
+    pipeline cleaned them, by id (their texts are kept for later digests).
     """
 
     def __init__(
         self,
         earlier: Sequence[EarlierStory],
-        articles: Sequence[Article],
         hash_of: Mapping[str, str],
         *,
         now: dt.datetime,
@@ -210,22 +202,23 @@ class Continuity:
         updates: bool = True,
         settings=None,
     ):
-        # Imported here: dedup (scikit-learn) takes seconds to import, which `briefing history` need not pay.
-        from summarize.clean import clean_article
-        from summarize.dedup import find_near_duplicates
-
         self.earlier = list(earlier)
-        self.now, self.zone, self.updates = now, zone, updates
-        self.articles = {a.id: a for a in (clean_article(a) for a in articles) if a.text.strip()}
-        duplicates = find_near_duplicates(list(self.articles.values()))
-        distinct = [a for a in self.articles.values() if a.id not in duplicates]
-        self.matched = match_articles(self.earlier, distinct, hash_of, settings) if self.earlier else {}
-        self._continues: dict[str, int | None] = {}  # pipeline story id -> index in earlier
+        self.hash_of, self.now, self.zone, self.updates, self.settings = hash_of, now, zone, updates, settings
+        self.articles: dict[str, Article] = {}
+        self._continues: dict[str, int] = {}  # article id -> index in earlier, for articles of continuing stories
+        self._stories: dict[str, int | None] = {}  # pipeline story id -> index in earlier, or None
         self._updated: set[str] = set()  # stories given earlier coverage
 
+    def group(self, articles: Sequence[Article]) -> list[list[Article]]:
+        """The pipeline's grouping step: ``articles`` split into stories beside the earlier ones."""
+        self.articles = {a.id: a for a in articles}
+        groups, continued = attach_to_earlier(self.earlier, articles, self.hash_of, self.settings)
+        self._continues = {a.id: index for group, index in zip(groups, continued) if index is not None for a in group}
+        return groups
+
     def __call__(self, story: Story) -> EarlierCoverage | None:
-        index = continued_story(story, self.matched, self.earlier)
-        self._continues[story.id] = index
+        index = next((self._continues[a.id] for a in story.articles if a.id in self._continues), None)
+        self._stories[story.id] = index
         if index is None or not self.updates:
             return None
         coverage = self.earlier[index].coverage(self.zone)
@@ -236,7 +229,7 @@ class Continuity:
 
     def thread(self, summary: StorySummary, story_key: str) -> StoryThread:
         """The thread of a summarised story (``story_key``: the key of its articles)."""
-        index = self._continues.get(summary.story_id)
+        index = self._stories.get(summary.story_id)
         if index is None:
             return StoryThread(new_story_id(story_key))
         story = self.earlier[index]

@@ -291,11 +291,11 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
     dated, undated = _dated(chosen, first_seen, zone)
     hash_of = {a.id: h for a, h in dated}
     earlier = _earlier_stories(db, now - config.lookback)
-    continuity = Continuity(earlier, [a for a, _ in dated], hash_of, now=now, zone=zone, updates=not options.force)
+    continuity = Continuity(earlier, hash_of, now=now, zone=zone, updates=not options.force)
     cache = SummaryCache(db, clock)
     try:
         briefing = build_briefing([a for a, _ in dated], briefing_opts, summary_cache=cache, now=now,
-                                  earlier=continuity, recap=config.recap)  # fmt: skip
+                                  earlier=continuity, recap=config.recap, group=continuity.group)  # fmt: skip
     except EngineError as exc:
         return RunResult(EXIT_FAILED, f"engine: {exc}", delivered)
     _undo_dates(briefing, undated)
@@ -319,7 +319,7 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
     if not briefing.stories:
         return RunResult(EXIT_OK, f"{prefix}nothing to send: no story left after cleaning the new articles", delivered, **counts)
     if not shown.stories:
-        return RunResult(EXIT_OK, f"{prefix}nothing new: {edition.left_out_line}", delivered, **counts)
+        return RunResult(EXIT_OK, f"{prefix}nothing sent: {edition.left_out_line}", delivered, **counts)
 
     hashes = [h for _, h in chosen]
     content_hash = digest_content_hash(hashes)

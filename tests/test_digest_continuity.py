@@ -227,7 +227,7 @@ def test_a_continuing_story_across_two_runs_is_an_update_under_its_id_linked_to_
         second = run_digest(config, environ=environ, clock=clock)
     assert second.exit_code == EXIT_OK, second.message
     assert (second.stories, second.continuing, second.new_articles, second.articles) == (2, 1, 3, 3)
-    assert "(1 continuing)" in second.message
+    assert f"sent {second.message_id}: 2 stories from 3 articles (3 new, 1 continuing) to 1 recipient" in second.message
 
     with StateDB(config.state_db) as db:
         day1, day2 = db.stories(first.message_id), db.stories(second.message_id)
@@ -354,3 +354,24 @@ def test_a_cached_plain_summary_is_never_served_as_an_update(tmp_path):
     assert update.exit_code == EXIT_OK and (update.cache_hits, update.cache_misses, update.continuing) == (0, 1, 1)
     text, _ = _bodies(smtp.messages[1].data)
     assert MEDINSKY not in text.lower() and "Developing: day 2" in text
+
+
+@pytest.mark.parametrize(("lookback", "marker"), [("30d", "Developing: day 3"), ("36h", None)])
+def test_only_stories_within_the_lookback_are_continued(tmp_path, lookback, marker):
+    folder = tmp_path / "articles"
+    _write(folder, *TALKS_THURSDAY)
+    clock = Clock(THURSDAY)
+    with smtp_server() as smtp:
+        config = _config(tmp_path, folder, smtp.port, delivery=None, continuity={"lookback": lookback})
+        first = run_digest(config, clock=clock)
+        _write(folder, *TALKS_FRIDAY)
+        clock.advance(days=2)  # Saturday: Friday's reports, two days after Thursday's digest
+        later = run_digest(config, clock=clock)
+    assert first.exit_code == later.exit_code == EXIT_OK, later.message
+    text, _ = _bodies(smtp.messages[1].data)
+    with StateDB(config.state_db) as db:
+        (thursday,), (saturday,) = db.stories(first.message_id), db.stories(later.message_id)
+    if marker:
+        assert marker in text and saturday.story_id == thursday.story_id and later.continuing == 1
+    else:
+        assert "Developing" not in text and saturday.story_id != thursday.story_id and later.continuing == 0

@@ -33,7 +33,7 @@ from summarize.digest.config import FeedConfig
 from summarize.digest.continuity import StoryThread
 from summarize.digest.mail import is_web_url
 from summarize.digest.outbox import write_atomic
-from summarize.models import Briefing
+from summarize.models import Briefing, Source
 
 GENERATOR = "briefing digest"
 THREAD_NAMESPACE = "http://purl.org/syndication/thread/1.0"
@@ -61,12 +61,7 @@ def feed_entries(
         published = (created - dt.timedelta(seconds=position)).astimezone(dt.timezone.utc)
         sources = [s for s in story.sources if not s.duplicate_of]
         links = [s.url for s in sources if is_web_url(s.url)]
-        items = "".join(
-            f'<li><a href="{escape(s.url)}">{escape(s.outlet)}</a>: {escape(s.title)}</li>'
-            if is_web_url(s.url)
-            else f"<li>{escape(s.outlet)}: {escape(s.title)}</li>"
-            for s in sources
-        )
+        items = "".join(_source_item(s) for s in sources)
         html = f"<p>{escape(story.summary)}</p>"
         if story.previously:
             html += f"<p><em>Previously:</em> {escape(story.previously)}</p>"
@@ -90,6 +85,14 @@ def feed_entries(
                 entry["in_reply_to"] = entry_id(thread.earlier[-1].story_key)
         entries.append(entry)
     return entries
+
+
+def _source_item(source: Source) -> str:
+    """A source as the email lists it: its title (linked when it has a web URL), then its outlet when known."""
+    title = escape(source.display_title)
+    if is_web_url(source.url):
+        title = f'<a href="{escape(source.url)}">{title}</a>'
+    return f"<li>{title}{f' — {escape(source.outlet)}' if source.outlet else ''}</li>"
 
 
 def _earlier_html(thread: StoryThread | None, zone: dt.tzinfo | None) -> str:
@@ -132,7 +135,7 @@ def render_feed(entries: Sequence[dict], config: FeedConfig, updated: dt.datetim
         if item.get("link"):
             entry.link(href=item["link"], rel="alternate")
         if item.get("story_id"):
-            entry.category(term=f"story:{item['story_id']}", label="story")
+            entry.category(term=f"story:{item['story_id']}")
         if item.get("in_reply_to"):
             entry.thr.in_reply_to = item["in_reply_to"]
     return generator.rss_str(pretty=True) if config.format == "rss" else generator.atom_str(pretty=True)

@@ -370,7 +370,7 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
     outcomes = [outcome for message_id, _, outcome in report.delivered if message_id == digest.message_id]
     return RunResult(
         EXIT_OK,
-        f"{prefix}sent {digest.message_id}: {_contents(shown, edition)} ({len(new)} new) {', '.join(outcomes)}",
+        f"{prefix}sent {digest.message_id}: {_contents(shown, edition, len(new))} {', '.join(outcomes)}",
         delivered, message_file=first, message_id=digest.message_id, **counts,
     )  # fmt: skip
 
@@ -457,12 +457,12 @@ def _edition(briefing: Briefing, continuity: Continuity, hash_of: dict[str, str]
     return edition
 
 
-def _contents(briefing: Briefing, edition: _Edition) -> str:
-    """``3 stories from 7 articles (1 continuing, 1 left out: nothing new)``."""
+def _contents(briefing: Briefing, edition: _Edition, new: int | None = None) -> str:
+    """``3 stories from 7 articles (5 new, 1 continuing, 1 left out: nothing new)``."""
     text = f"{count(len(briefing.stories), 'story')} from {count(briefing.article_count, 'article')}"
-    extra = [f"{edition.continuing} continuing"] if edition.continuing else []
-    if edition.left_out:
-        extra.append(f"{len(edition.left_out)} left out: nothing new")
+    extra = [f"{new} new"] if new is not None else []
+    extra += [f"{edition.continuing} continuing"] if edition.continuing else []
+    extra += [f"{len(edition.left_out)} left out: nothing new"] if edition.left_out else []
     return text + (f" ({', '.join(extra)})" if extra else "")
 
 

@@ -227,6 +227,6 @@ def test_article_texts_are_kept_compressed_and_pruned_with_their_digests(tmp_pat
         assert db.article_texts(["a", "b", "z"]) == {
             "a": ArticleText("a", "Ferry", text, dt.date(2025, 5, 15)), "b": ArticleText("b", "Ferry", text, dt.date(2025, 5, 16))}  # fmt: skip
         stored = db._read("SELECT length(text) FROM article_texts WHERE hash = 'a'")[0][0]
-        assert stored < len(text) / 10  # zlib: a repetitive text shrinks a lot, news text to about a third
+        assert stored < len(text) / 10  # zlib: a repetitive text shrinks a lot, news text to about half
         assert db.prune_article_texts(T0 + dt.timedelta(hours=12)) == 1  # only digest <d1> is recent enough
         assert set(db.article_texts(["a", "b"])) == {"b"} and db.count_article_texts() == 1

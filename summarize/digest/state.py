@@ -831,7 +831,7 @@ def _known_fields(cls, data: dict) -> dict:
 
 
 def _pack(text: str) -> bytes:
-    # Article texts are most of the file; zlib keeps them about a third of their size.
+    # Article texts would be most of the file; zlib stores news text in about half its size.
     return zlib.compress(text.encode("utf-8"), 6)
 
 

@@ -375,3 +375,23 @@ def test_only_stories_within_the_lookback_are_continued(tmp_path, lookback, mark
         assert marker in text and saturday.story_id == thursday.story_id and later.continuing == 1
     else:
         assert "Developing" not in text and saturday.story_id != thursday.story_id and later.continuing == 0
+
+
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
+
+
+@pytest.mark.skipif(not (BENCH / "clusters_dev.jsonl").exists() or not (BENCH / "mds_dev.jsonl").exists(),
+                    reason="../shared/bench is not available")
+def test_links_are_at_or_above_the_plain_baseline_on_every_dev_file():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("continuity_benchmark", Path(__file__).resolve().parents[1] / "benchmarks" / "continuity.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # dataclasses look their module up while it loads
+    spec.loader.exec_module(bench)
+    duc, multinews = bench.load_mds(bench.MDS_DATA)
+    for split in (bench.ecb_split(bench.load_ecb(bench.CLUSTERS_DATA)), bench.duc_split(duc), bench.halves_split("MN", multinews)):
+        ours = bench.link_scores(bench.continuity_links(split), split.gold)
+        theirs = bench.link_scores(bench.baseline_links(split), split.gold)
+        assert ours["F1"] >= theirs["F1"] and ours["new kept new"] >= theirs["new kept new"], split.name

@@ -307,10 +307,9 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
     log.info("summary cache: %s, %s; %s summarised", count(cache.hits, "hit"), count(cache.misses, "miss"), count(cache.stores, "story"))
     db.prune_summaries(now - CACHE_TTL)
     edition = _edition(briefing, continuity, hash_of)
-    log.info("continuity: %s, %s of the %s within %s; %s (nothing new since the last digest)",
-             count(len(edition.shown) - edition.continuing, "new story"), count(edition.continuing, "continuing story"),
-             count(len(earlier), "earlier story"), format_duration(config.lookback),
-             count(len(edition.left_out), "story left out"))  # fmt: skip
+    log.info("continuity: %s, %d continuing (of %s within %s), %d left out as nothing new",
+             count(len(edition.shown) - edition.continuing, "new story"), edition.continuing,
+             count(len(earlier), "earlier story"), format_duration(config.lookback), len(edition.left_out))  # fmt: skip
     shown = dataclasses.replace(briefing, stories=[summary for summary, _, _ in edition.shown])
     counts = dict(
         stories=len(shown.stories), articles=shown.article_count, new_articles=len(new),

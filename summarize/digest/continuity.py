@@ -33,12 +33,13 @@ matches and threads out; ``summarize.digest.state`` reads and writes them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from summarize.digest.state import ArticleText, StoryEntry
-from summarize.models import Article, EarlierCoverage, EarlierSummary, Story, StorySummary
+from summarize.digest.state import ArticleText, StoryEntry, StoryRecord, story_key
+from summarize.models import Article, Briefing, EarlierCoverage, EarlierSummary, Story, StorySummary
 from summarize.wording import count, date_text, local_time
 
 STORY_ID_CHARS = 12
@@ -68,10 +69,6 @@ class EarlierStory:
     @property
     def article_hashes(self) -> set[str]:
         return {h for entry in self.entries for h in entry.article_hashes}
-
-    @property
-    def last_seen(self) -> dt.datetime:
-        return self.entries[-1].created
 
     def coverage(self, zone: dt.tzinfo | None = None) -> EarlierCoverage:
         """What the reader already read of the story: its shown summaries, oldest first, dated in ``zone``."""
@@ -239,6 +236,86 @@ class Continuity:
     def nothing_new(self, summary: StorySummary) -> bool:
         """Whether ``summary`` is an update that says nothing new (empty: everything was told before)."""
         return summary.story_id in self._updated and not summary.sentences
+
+    def edition(self, briefing: Briefing) -> Edition:
+        """The briefing's stories in their threads, the continuing ones with nothing new set apart."""
+        edition = Edition([], [], self.hash_of, self.articles)
+        for summary in briefing.stories:
+            key = story_key(edition.hashes(summary))
+            place = edition.left_out if self.nothing_new(summary) else edition.shown
+            place.append((summary, key, self.thread(summary, key)))
+        return edition
+
+
+@dataclass
+class Edition:
+    """A digest's stories in their threads: those shown, in reading order, and the continuing ones left out.
+
+    Each is ``(StorySummary, story key, StoryThread)``; ``hash_of`` maps
+    article ids to content hashes and ``articles`` holds the grouped
+    articles as the pipeline cleaned them.
+    """
+
+    shown: list[tuple[StorySummary, str, StoryThread]]
+    left_out: list[tuple[StorySummary, str, StoryThread]]
+    hash_of: Mapping[str, str]
+    articles: Mapping[str, Article]
+
+    @property
+    def continuing(self) -> int:
+        return sum(1 for _, _, thread in self.shown if thread.continues)
+
+    @property
+    def left_out_line(self) -> str:
+        return nothing_new_line([summary.headline for summary, _, _ in self.left_out])
+
+    def hashes(self, story: StorySummary) -> tuple[str, ...]:
+        return tuple(sorted({self.hash_of[i] for i in story.article_ids if i in self.hash_of}))
+
+    def records(self) -> list[StoryRecord]:
+        """The stories as the state database keeps them: the shown ones in reading order, then those left out."""
+        records = []
+        for position, (story, key, thread) in enumerate(self.shown + self.left_out, 1):
+            sources = tuple(
+                {"title": s.title, "outlet": s.outlet, "date": s.date.isoformat() if s.date else None, "url": s.url}
+                for s in story.sources
+            )
+            records.append(StoryRecord(position, key, story.headline, story.summary, self.hashes(story), sources,
+                                       thread.story_id, shown=position <= len(self.shown)))  # fmt: skip
+        return records
+
+    def texts(self) -> list[ArticleText]:
+        """The cleaned texts of the stories' articles (near-copies left out), for matching later digests' stories."""
+        texts = {}
+        for story, _, _ in self.shown + self.left_out:
+            for source in story.sources:
+                article = self.articles.get(source.article_id)
+                if article is not None and not source.duplicate_of and source.article_id in self.hash_of:
+                    digest = self.hash_of[source.article_id]
+                    texts[digest] = ArticleText(digest, article.title, article.text, article.date)
+        return list(texts.values())
+
+
+def date_undated(
+    articles: Sequence[tuple[Article, str]], first_seen: Mapping[str, dt.datetime], zone: dt.tzinfo | None = None
+) -> tuple[list[tuple[Article, str]], set[str]]:
+    """``(article, hash)`` pairs with each undated article given the day it was first seen (in ``zone``),
+    so that matching has a time and an update summary can place it newest first; and the ids dated so."""
+    dated, undated = [], set()
+    for article, digest in articles:
+        if article.date is None:
+            article = dataclasses.replace(article, date=local_time(first_seen[digest], zone).date())
+            undated.add(article.id)
+        dated.append((article, digest))
+    return dated, undated
+
+
+def clear_given_dates(briefing: Briefing, undated: set[str]) -> None:
+    """Sources show articles' own dates: the first-seen day ``date_undated`` gave is none."""
+    for story in briefing.stories:
+        for source in story.sources:
+            if source.article_id in undated:
+                source.date = None
 
 
 def nothing_new_line(headlines: Sequence[str]) -> str:

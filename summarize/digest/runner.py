@@ -46,7 +46,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from summarize.digest.config import ConfigError, DigestConfig, format_duration, smtp_password, webhook_url
-from summarize.digest.continuity import Continuity, EarlierStory, StoryThread, earlier_stories, nothing_new_line
+from summarize.digest.continuity import (
+    Continuity,
+    EarlierStory,
+    Edition,
+    clear_given_dates,
+    date_undated,
+    earlier_stories,
+)
 from summarize.digest.delivery import (
     DeliveryReport,
     NewDigest,
@@ -59,18 +66,15 @@ from summarize.digest.lock import LockBusy, RunLock
 from summarize.digest.mail import make_message_id, make_subject
 from summarize.digest.outbox import Outbox, message_file_name, write_atomic
 from summarize.digest.state import (
-    ArticleText,
     DigestRecord,
     StateDB,
     StateError,
-    StoryRecord,
     SummaryCache,
     article_hash,
     digest_content_hash,
-    story_key,
 )
-from summarize.models import Article, Briefing, StorySummary
-from summarize.wording import count, local_time
+from summarize.models import Article, Briefing
+from summarize.wording import count
 
 if TYPE_CHECKING:  # the pipeline (and its engines) is imported only when a briefing is built
     from summarize.pipeline import BriefingOptions
@@ -288,7 +292,7 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
     from summarize.pipeline import build_briefing
 
     zone = config.zone()
-    dated, undated = _dated(chosen, first_seen, zone)
+    dated, undated = date_undated(chosen, first_seen, zone)
     hash_of = {a.id: h for a, h in dated}
     earlier = _earlier_stories(db, now - config.lookback)
     continuity = Continuity(earlier, hash_of, now=now, zone=zone, updates=not options.force)
@@ -298,7 +302,7 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
                                   earlier=continuity, recap=config.recap, group=continuity.group)  # fmt: skip
     except EngineError as exc:
         return RunResult(EXIT_FAILED, f"engine: {exc}", delivered)
-    _undo_dates(briefing, undated)
+    clear_given_dates(briefing, undated)
     log.info(
         "briefing: %s from %s; engine %s%s",
         count(len(briefing.stories), "story"), count(len(chosen), "article"), briefing.engine,
@@ -306,7 +310,7 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
     )  # fmt: skip
     log.info("summary cache: %s, %s; %s summarised", count(cache.hits, "hit"), count(cache.misses, "miss"), count(cache.stores, "story"))
     db.prune_summaries(now - CACHE_TTL)
-    edition = _edition(briefing, continuity, hash_of)
+    edition = continuity.edition(briefing)
     log.info("continuity: %s, %d continuing (of %s within %s), %d left out as nothing new",
              count(len(edition.shown) - edition.continuing, "new story"), edition.continuing,
              count(len(earlier), "earlier story"), format_duration(config.lookback), len(edition.left_out))  # fmt: skip
@@ -350,7 +354,7 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
         hashes,
         edition.records(),
         [(name, file_name) for name, (file_name, _) in files.items()],
-        edition.texts(continuity.articles),
+        edition.texts(),
     )  # fmt: skip
     db.prune_article_texts(now - config.lookback)
     written = []
@@ -374,26 +378,6 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
     )  # fmt: skip
 
 
-def _dated(articles: Sequence[tuple[Article, str]], first_seen: Mapping[str, dt.datetime], zone: dt.tzinfo | None):
-    """Undated articles get the day they were first seen (the reader's zone), so that matching has a time
-    and an update summary can place them newest first; returns the articles and the ids dated so."""
-    dated, undated = [], set()
-    for article, digest in articles:
-        if article.date is None:
-            article = dataclasses.replace(article, date=local_time(first_seen[digest], zone).date())
-            undated.add(article.id)
-        dated.append((article, digest))
-    return dated, undated
-
-
-def _undo_dates(briefing: Briefing, undated: set[str]) -> None:
-    """Sources show the articles' own dates: the first-seen day given to the pipeline is none."""
-    for story in briefing.stories:
-        for source in story.sources:
-            if source.article_id in undated:
-                source.date = None
-
-
 def _earlier_stories(db: StateDB, since: dt.datetime) -> list[EarlierStory]:
     """The stories of the digests sent since ``since``, with their articles' kept texts."""
     entries = db.story_entries(since)
@@ -401,62 +385,7 @@ def _earlier_stories(db: StateDB, since: dt.datetime) -> list[EarlierStory]:
     return earlier_stories(entries, texts, db.first_shown(entry.story_id for entry in entries))
 
 
-@dataclass
-class _Edition:
-    """The digest's stories in their threads: those shown, in reading order, and the continuing ones left out.
-
-    Each is ``(StorySummary, story key, StoryThread)``; ``hash_of`` maps article ids to content hashes.
-    """
-
-    shown: list[tuple[StorySummary, str, StoryThread]]
-    left_out: list[tuple[StorySummary, str, StoryThread]]
-    hash_of: dict[str, str]
-
-    @property
-    def continuing(self) -> int:
-        return sum(1 for _, _, thread in self.shown if thread.continues)
-
-    @property
-    def left_out_line(self) -> str:
-        return nothing_new_line([summary.headline for summary, _, _ in self.left_out])
-
-    def hashes(self, story: StorySummary) -> tuple[str, ...]:
-        return tuple(sorted({self.hash_of[i] for i in story.article_ids if i in self.hash_of}))
-
-    def records(self) -> list[StoryRecord]:
-        """The stories as the state database keeps them: the shown ones in reading order, then those left out."""
-        records = []
-        for position, (story, key, thread) in enumerate(self.shown + self.left_out, 1):
-            sources = tuple(
-                {"title": s.title, "outlet": s.outlet, "date": s.date.isoformat() if s.date else None, "url": s.url}
-                for s in story.sources
-            )
-            records.append(StoryRecord(position, key, story.headline, story.summary, self.hashes(story), sources,
-                                       thread.story_id, shown=position <= len(self.shown)))  # fmt: skip
-        return records
-
-    def texts(self, articles: Mapping[str, Article]) -> list[ArticleText]:
-        """The cleaned texts of the stories' articles (near-copies left out), for matching later digests' stories."""
-        texts = {}
-        for story, _, _ in self.shown + self.left_out:
-            for source in story.sources:
-                article = articles.get(source.article_id)
-                if article is not None and not source.duplicate_of and source.article_id in self.hash_of:
-                    digest = self.hash_of[source.article_id]
-                    texts[digest] = ArticleText(digest, article.title, article.text, article.date)
-        return list(texts.values())
-
-
-def _edition(briefing: Briefing, continuity: Continuity, hash_of: dict[str, str]) -> _Edition:
-    edition = _Edition([], [], hash_of)
-    for summary in briefing.stories:
-        key = story_key(edition.hashes(summary))
-        place = edition.left_out if continuity.nothing_new(summary) else edition.shown
-        place.append((summary, key, continuity.thread(summary, key)))
-    return edition
-
-
-def _contents(briefing: Briefing, edition: _Edition, new: int | None = None) -> str:
+def _contents(briefing: Briefing, edition: Edition, new: int | None = None) -> str:
     """``3 stories from 7 articles (5 new, 1 continuing, 1 left out: nothing new)``."""
     text = f"{count(len(briefing.stories), 'story')} from {count(briefing.article_count, 'article')}"
     extra = [f"{new} new"] if new is not None else []

@@ -19,6 +19,7 @@ from summarize.dedup import find_near_duplicates
 from summarize.engines import EngineError, Summarizer, load_engine, load_engine_with_fallback
 from summarize.fuse import summarize_stories
 from summarize.group import group_articles
+from summarize.ingest import IngestLimits
 from summarize.models import Article, Briefing, EarlierCoverage, Story, StorySummary
 from summarize.updates import update_settings
 
@@ -39,6 +40,7 @@ class BriefingOptions:
     generation: dict = field(default_factory=dict)  # overrides of the model's generation_config
     prompt_template: str | None = None
     unsupported: str = "remove"  # factual guard: remove or flag sentences with unsupported entities
+    limits: IngestLimits = field(default_factory=IngestLimits)  # reading inputs: file size, articles, line length
     # Instruction engines (chat, openai); see docs/engines.md.
     language: str | None = None  # write the briefing in this language; None = the sources' language
     prompts_dir: str | None = None  # folder whose summarize/fuse/headline .j2 templates replace the shipped ones

@@ -26,7 +26,7 @@ from summarize.digest.runner import (
 from summarize.digest.state import StateDB
 
 from digest_support import WAIT, digest_config, free_port, self_signed_certificate, server_tls_context, smtp_server
-from test_digest_feeds import ATOM, RSS
+from test_feeds import ATOM, RSS
 
 T0 = dt.datetime(2025, 5, 15, 6, 0, tzinfo=dt.timezone.utc)
 

@@ -69,7 +69,8 @@ def webhook_posts(
     the line naming continuing stories left out ("" when none).
     """
     markers = [thread.marker for thread in threads] or [""] * len(briefing.stories)
-    stories = [_story_parts(number, story, marker) for number, (story, marker) in enumerate(zip(briefing.stories, markers, strict=True), 1)]
+    stories = [_story_parts(number, story, marker)
+               for number, (story, marker) in enumerate(zip(briefing.stories, markers, strict=True), 1)]  # fmt: skip
     if fmt == "slack":
         return _slack(title, stories, left_out)
     if fmt == "mattermost":

@@ -15,37 +15,50 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from eval.data import DataError
+from summarize.textio import InputError, decode_bytes, parse_json, read_file_bytes, regular_file_problem
 
 LOCAL_FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+# Predictions, references and sources are read whole; a larger file is refused
+# rather than exhausting memory (Multi-News' sources take about 250 MB).
+MAX_FILE_BYTES = 1 << 30
+
+
+def read_text_file(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The text of a regular file, decoded as ``summarize.textio.decode_bytes`` does.
+
+    DataError (one line) for a missing file, a folder, a FIFO or device, a
+    file over ``max_bytes``, binary data.
+    """
+    try:
+        return decode_bytes(read_file_bytes(path, max_bytes), str(path))
+    except InputError as exc:
+        raise DataError(str(exc)) from None
 
 
 def read_jsonl(path: str | Path) -> list[tuple[int, dict]]:
     """``(line number, object)`` for each non-blank line of a JSONL file.
 
     Raises DataError for a missing or unreadable file, a line that is not JSON
-    and a line that is not a JSON object.
+    (or that Python cannot hold: nested too deeply, a number of thousands of
+    digits) and a line that is not a JSON object.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, expected a JSONL file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read ({exc.__class__.__name__}: {exc})") from None
+    text = read_text_file(path)
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+        value = _parse_line(line, f"{path}:{number}")
         if not isinstance(value, dict):
             raise DataError(f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
         rows.append((number, value))
     return rows
+
+
+def _parse_line(line: str, where: str) -> object:
+    try:
+        return parse_json(line, where)
+    except InputError as exc:
+        raise DataError(str(exc)) from None
 
 
 def read_jsonl_tolerant(path: str | Path) -> list[dict]:
@@ -58,16 +71,16 @@ def read_jsonl_tolerant(path: str | Path) -> list[dict]:
     if not path.exists():
         return []
     rows = []
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = read_text_file(path).splitlines()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
+            value = _parse_line(line, f"{path}:{number}")
+        except DataError as exc:
             if number == len(lines):
                 break
-            raise DataError(f"{path}:{number}: not valid JSON; remove the file to start this system again") from None
+            raise DataError(f"{exc}; remove the file to start this system again") from None
         if isinstance(value, dict):
             rows.append(value)
     return rows
@@ -116,6 +129,9 @@ def load_dataset_rows(
             raise DataError(f"{name_or_path}: no such file")
         if path.is_dir():
             raise DataError(f"{name_or_path}: is a directory; give a JSON, JSONL, CSV or Parquet file")
+        problem = regular_file_problem(path)
+        if problem:  # a FIFO would block the loader for ever
+            raise DataError(f"{name_or_path}: {problem}")
         builder = LOCAL_FORMATS.get(path.suffix.lower())
         if builder is None:
             raise DataError(f"{name_or_path}: unknown file type {path.suffix!r}; use .jsonl, .json, .csv or .parquet")
@@ -165,10 +181,7 @@ def read_json(path: str | Path) -> object | None:
     path = Path(path)
     if not path.exists():
         return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: not valid JSON ({exc.msg})") from None
+    return _parse_line(read_text_file(path), str(path))
 
 
 def csv_text(rows: Sequence[dict], fieldnames: Sequence[str]) -> str:

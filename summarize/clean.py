@@ -29,6 +29,17 @@ _PHOTO_CREDIT = re.compile(
 )
 # Wire credits: "(Report by ...; Editing by ...)", "Reporting by ...; Editing by ...".
 _WIRE_CREDIT = re.compile(r"^\(?\s*(report(ing)?|writing|editing|additional reporting|compiled|produced) by\b.*\)?$", re.I)
+# Cookie and privacy banners: the site speaking of its cookies ("We use cookies",
+# "This site uses cookies", "our partners use cookies"), cookie buttons and
+# settings ("Accept all cookies", "Cookie settings"), and consent buttons alone.
+_CONSENT_NOTICE = re.compile(
+    r"\b(?:we|our partners|this (?:web)?site|our (?:web)?site)\b[^.!?]{0,80}\bcookies\b"
+    r"|\b(?:accept|allow|reject|decline|manage)(?: all)? cookies\b"
+    r"|\bcookie (?:settings|preferences|policy|consent|notice|banner)\b"
+    r"|^we value your privacy\b"
+    r"|^(?:accept all|reject all|manage (?:my )?preferences|privacy (?:settings|preferences))$",
+    re.I,
+)
 # A bare headline linking to another story: "Trump is not going to Turkey - Reuters".
 _RELATED_HEADLINE = re.compile(r"^[A-Z][^.!?]{10,160}\s[-\u2013\u2014|]\s[A-Z][\w.&' ]{1,30}$")
 
@@ -54,6 +65,10 @@ def _is_wire_credit(line: str) -> bool:
     return bool(_WIRE_CREDIT.match(line))
 
 
+def _is_consent_notice(line: str) -> bool:
+    return len(line.split()) <= 80 and bool(_CONSENT_NOTICE.search(line))
+
+
 def _is_related_headline(line: str) -> bool:
     return bool(_RELATED_HEADLINE.match(line)) and len(line.split()) <= 25
 
@@ -65,6 +80,7 @@ RULES: dict[str, Callable[[str], bool]] = {
     "photo-caption": _is_photo_caption,
     "wire-credit": _is_wire_credit,
     "related-headline": _is_related_headline,
+    "consent-notice": _is_consent_notice,
 }
 
 
@@ -97,8 +113,13 @@ def clean_text_report(text: str) -> CleanReport:
 
 
 def clean_text(text: str) -> str:
-    """The text with boilerplate lines removed (see ``clean_text_report``)."""
-    return clean_text_report(text).text
+    """The text with boilerplate lines removed (see ``clean_text_report``).
+
+    A text that is clean already comes back as the same object, so cleaning
+    twice keeps one copy of a large text, not two.
+    """
+    cleaned = clean_text_report(text).text
+    return text if cleaned == text else cleaned
 
 
 def clean_article(article: Article) -> Article:

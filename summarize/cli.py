@@ -10,7 +10,9 @@ show_envvar=True, help=...)]``), add a parameter at the end of ``brief``'s
 signature, and pass it into ``BriefingOptions``. The config file's ``[brief]``
 table and the environment variable then work for it with nothing else to do.
 
-Exit codes: 0 success; 1 the engine or model failed; 2 bad usage or no
+Exit codes: 0 success; 1 the engine or model failed, or an internal error
+(one line, the traceback with ``--debug``); 2 bad usage, an input you named
+that cannot be read (after the output of the rest is written), or no
 readable input. Errors are one line on stderr, never a traceback.
 """
 
@@ -24,6 +26,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+try:  # Typer >= 0.26 carries its own copy of Click; its errors are those classes
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older Typer on the real Click
+    from click import exceptions as click_errors
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from eval.cli import register as register_eval_commands
@@ -46,6 +52,7 @@ from summarize.cli_common import (
 )
 from summarize.console import EXIT_BAD_INPUT, fail, stderr
 from summarize.digest.cli import register as register_digest_command
+from summarize.ingest import IngestLimits
 
 class _Group(typer.core.TyperGroup):
     """The app's command group: help without type clutter (see ``_hide_flag_types``)."""
@@ -82,6 +89,8 @@ app = typer.Typer(
 )
 
 EXIT_ENGINE_FAILED = 1
+EXIT_INTERNAL_ERROR = 1
+_debug = False  # set by --debug: an unexpected error shows its traceback
 ENVIRONMENT_HELP = (
     "Environment: each option's BRIEFING_* variable (named in its help) overrides the config file "
     "($XDG_CONFIG_HOME/briefing/config.toml, or the file BRIEFING_CONFIG names); HF_HOME is the model cache; "
@@ -115,7 +124,7 @@ class StoriesFormat(str, Enum):
 
 
 # Option types, defined once and reused by every command that takes them.
-PathsArg = Annotated[list[str], typer.Argument(metavar="PATH", help="Article files or folders (.txt .md .html .json .jsonl), or - for stdin.", show_default=False)]
+PathsArg = Annotated[list[str], typer.Argument(metavar="PATH", help="Article files or folders (.txt .md .html .json .jsonl), RSS/Atom feeds (.rss .atom .xml), http(s) URLs of pages or feeds, or - for stdin.", show_default=False)]
 EngineOpt = Annotated[EngineChoice, typer.Option("--engine", "-e", envvar="BRIEFING_ENGINE", show_envvar=True, help="auto tries the model (openai with --base-url, chat for a chat model, else abstractive) and falls back to extractive.")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID_OR_DIR", envvar="BRIEFING_MODEL", show_envvar=True, help="Hub id or local directory (a seq2seq model for abstractive, a chat model for chat), or the model name the server knows (openai).", show_default="sshleifer/distilbart-cnn-12-6")]
 MaxWordsOpt = Annotated[int, typer.Option("--max-words", "-w", min=10, max=2000, metavar="N", envvar="BRIEFING_MAX_WORDS", show_envvar=True, help="Word budget of each story summary.")]
@@ -141,6 +150,13 @@ MaxConcurrencyOpt = Annotated[int, typer.Option("--max-concurrency", min=1, max=
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Seconds one request may take (openai).")]
 RetriesOpt = Annotated[int, typer.Option("--retries", min=0, max=20, metavar="N", help="Further tries after a timeout, 429 or 5xx, with exponential backoff (openai).")]
 
+# Resource limits of reading inputs (docs/robustness.md); each limit reached is one line.
+DEFAULT_LIMITS = IngestLimits()
+MaxFileMbOpt = Annotated[int, typer.Option("--max-file-mb", min=1, metavar="MIB", envvar="BRIEFING_MAX_FILE_MB", show_envvar=True, help="Largest input file, stdin or fetched URL; a larger one is refused with one line.")]
+MaxArticlesOpt = Annotated[int, typer.Option("--max-articles", min=1, metavar="N", envvar="BRIEFING_MAX_ARTICLES", show_envvar=True, help="Most articles read in one run; inputs past the limit are not read (one line says so).")]
+MaxLineCharsOpt = Annotated[int, typer.Option("--max-line-chars", min=100, metavar="N", envvar="BRIEFING_MAX_LINE_CHARS", show_envvar=True, help="Longest line of article text; a longer one is cut at a word boundary (one line says so).")]
+FetchTimeoutOpt = Annotated[float, typer.Option("--fetch-timeout", min=0.1, metavar="SECONDS", envvar="BRIEFING_FETCH_TIMEOUT", show_envvar=True, help="Time to fetch one URL (page or feed), start to end.")]
+
 def _print_version(value: bool) -> None:
     if value:
         from summarize.records import tool_version
@@ -154,11 +170,14 @@ def main_options(
     ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", "-V", metavar="", is_eager=True, callback=_print_version, help="Print the version and exit.")] = False,
     config: ConfigOpt = None,
+    debug: Annotated[bool, typer.Option("--debug", metavar="", help="Show the traceback of an unexpected internal error (a bug).")] = False,
 ) -> None:
     """Turn news articles into one short, faithful morning briefing.
 
     Start with: briefing doctor, then briefing brief seeds/ (see briefing COMMAND -h).
     """
+    global _debug
+    _debug = debug
     from summarize.settings import ConfigError, find_config, load_defaults
 
     path = find_config(config)
@@ -172,18 +191,44 @@ def main_options(
         raise fail(exc.problems) from None
 
 
-def read_inputs(paths: list[str], quiet: bool):
-    """Read the articles; print one line per unreadable input; exit 2 if none are left."""
-    from summarize.ingest import read_articles
+def read_inputs(paths: list[str], quiet: bool, limits=None):
+    """Read and clean the articles; print one line per problem; exit 2 if none are left.
 
-    stdin_text = sys.stdin.read() if "-" in paths else None
-    result = read_articles(paths, stdin=stdin_text)
+    A named input that cannot be read at all is an ``error:`` line (the command
+    exits 2 after writing its output, see ``exit_for_failed_inputs``); anything
+    else skipped, and each limit reached, is a ``skipped:`` line unless
+    ``quiet``. Stdin is read as bytes, under the same size limit and decoding
+    as files.
+    """
+    from summarize.ingest import read_articles
+    from summarize.pipeline import prepare_articles
+
+    result = read_articles(paths, stdin=sys.stdin.buffer if "-" in paths else None, limits=limits)
+    failed = set(result.failed)
     for error in result.errors:
-        if not quiet:
+        if error in failed:
+            stderr.print(f"briefing: error: {error}", markup=False)
+        elif not quiet:
             stderr.print(f"briefing: skipped: {error}", markup=False)
+    result.articles, notes = prepare_articles(result.articles)
+    for line in notes:
+        if not quiet:
+            stderr.print(f"briefing: skipped: {line.removesuffix('; skipped')}", markup=False)
     if not result.articles:
         raise fail("no articles could be read from the given inputs", EXIT_BAD_INPUT)
     return result
+
+
+def exit_for_failed_inputs(inputs) -> None:
+    """Exit 2 when a named input could not be read: the output of the others is written by then."""
+    if inputs.failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def ingest_limits(max_file_mb: int, max_articles: int, max_line_chars: int, fetch_timeout: float) -> IngestLimits:
+    """The reading limits of the command line's options (MiB for the file size)."""
+    return IngestLimits(max_file_bytes=max_file_mb << 20, max_articles=max_articles,
+                        max_line_chars=max_line_chars, fetch_timeout=fetch_timeout)
 
 
 @contextlib.contextmanager
@@ -247,6 +292,10 @@ def brief(
     max_concurrency: MaxConcurrencyOpt = 4,
     timeout: TimeoutOpt = 120.0,
     retries: RetriesOpt = 3,
+    max_file_mb: MaxFileMbOpt = DEFAULT_LIMITS.max_file_bytes >> 20,
+    max_articles: MaxArticlesOpt = DEFAULT_LIMITS.max_articles,
+    max_line_chars: MaxLineCharsOpt = DEFAULT_LIMITS.max_line_chars,
+    fetch_timeout: FetchTimeoutOpt = DEFAULT_LIMITS.fetch_timeout,
 ) -> None:
     """Summarise articles into a briefing: a headline, summary and sources per story.
 
@@ -267,8 +316,9 @@ def brief(
             language=language, prompts_dir=str(prompts_dir) if prompts_dir else None, context_tokens=context_tokens,
             thinking=thinking, base_url=base_url, api_key_env=api_key_env, tokenizer=tokenizer,
             max_concurrency=max_concurrency, timeout=timeout, retries=retries,
+            limits=ingest_limits(max_file_mb, max_articles, max_line_chars, fetch_timeout),
         )
-        inputs = read_inputs(paths, quiet)
+        inputs = read_inputs(paths, quiet, options.limits)
         with progress_bars(quiet) as bars:
             loading = bars.add_task("Loading model", total=None) if bars and engine != EngineChoice.extractive else None
             try:
@@ -293,6 +343,7 @@ def brief(
                 raise fail(str(exc), EXIT_ENGINE_FAILED) from None
     print_notes(result, verbose and not quiet)
     write_output(render(result, format.value, cite=cite, tz=tz), output)
+    exit_for_failed_inputs(inputs)
 
 
 @app.command(epilog=f"{EXIT_CODES_HELP}\n\n{ENVIRONMENT_HELP}")
@@ -302,6 +353,10 @@ def stories(
     output: OutputOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    max_file_mb: MaxFileMbOpt = DEFAULT_LIMITS.max_file_bytes >> 20,
+    max_articles: MaxArticlesOpt = DEFAULT_LIMITS.max_articles,
+    max_line_chars: MaxLineCharsOpt = DEFAULT_LIMITS.max_line_chars,
+    fetch_timeout: FetchTimeoutOpt = DEFAULT_LIMITS.fetch_timeout,
 ) -> None:
     """Show how articles group into stories, with their headlines, without summarising.
 
@@ -309,14 +364,11 @@ def stories(
     """
     from summarize.explain import explain_stories
     from summarize.headlines import story_headline
-    from summarize.pipeline import build_stories, prepare_articles
+    from summarize.pipeline import build_stories
     from summarize.records import envelope, story_record, to_json
 
-    inputs = read_inputs(paths, quiet)
-    cleaned, notes = prepare_articles(inputs.articles)
-    for line in notes:
-        warn(f"skipped: {line}", quiet)
-    groups = build_stories(cleaned)
+    inputs = read_inputs(paths, quiet, ingest_limits(max_file_mb, max_articles, max_line_chars, fetch_timeout))
+    groups = build_stories(inputs.articles)
     headlines = [story_headline(story) for story in groups]
     reasons = explain_stories([story.articles for story in groups])
     if format == StoriesFormat.json:
@@ -326,6 +378,7 @@ def stories(
         text = "".join(_story_text(number, story, headline, why)
                        for number, (story, headline, why) in enumerate(zip(groups, headlines, reasons), start=1))
     write_output(text, output)
+    exit_for_failed_inputs(inputs)
 
 
 def _story_text(number: int, story, headline: str, why) -> str:
@@ -369,4 +422,43 @@ register_eval_commands(app)
 
 
 def main() -> None:
-    app(prog_name="briefing")
+    """The ``briefing`` program: the app, with a catch-all for what no command expected.
+
+    User mistakes end in their own one-line errors (exit 2); anything else
+    that escapes a command is a bug: one line with a hint, exit 1, and the
+    traceback only under ``--debug``.
+    """
+    try:
+        code = app(prog_name="briefing", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:  # the help is the answer to no arguments
+        if exc.format_message().strip():
+            exc.show()
+        sys.exit(exc.exit_code)
+    except click_errors.UsageError as exc:
+        sys.exit(_usage_error(exc))
+    except click_errors.ClickException as exc:
+        stderr.print(f"briefing: error: {exc.format_message()}", markup=False)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        stderr.print("briefing: interrupted", markup=False)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        if _debug:
+            raise
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        stderr.print(f"briefing: internal error: {type(exc).__name__}{': ' + reason if reason else ''} "
+                     f"(a bug; rerun with --debug to see the traceback)", markup=False)
+        sys.exit(EXIT_INTERNAL_ERROR)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(error: click_errors.UsageError) -> int:
+    """Print a usage mistake as one line naming the command's help; return its exit code.
+
+    Click's own report is a usage line, a hint and a boxed message; scripts
+    and cron mails read one line better, and the help is one flag away.
+    """
+    message = " ".join(error.format_message().split()).replace("Value error, ", "")
+    command = error.ctx.command_path if error.ctx is not None else "briefing"
+    stderr.print(f"briefing: error: {message} (see '{command} -h')", markup=False)
+    return error.exit_code

@@ -28,7 +28,7 @@ from summarize.console import EXIT_BAD_INPUT, fail, stderr
 STDIO = "-"
 EXIT_FAILED = 1
 
-EXIT_CODES_HELP = "Exit codes: 0 done; 1 the engine or a model failed; 2 bad usage or no readable input."
+EXIT_CODES_HELP = "Exit codes: 0 done; 1 the engine or a model failed; 2 bad usage, an input you named that cannot be read (the rest is still written), or no readable input."
 
 
 class Device(str, Enum):

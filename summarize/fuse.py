@@ -76,6 +76,19 @@ def summarize_stories(
         raise ValueError(f"unknown mode {unsupported!r}: expected one of {', '.join(GUARD_MODES)}")
     earlier = earlier or {}
     work = [_StoryWork(story, update=_update(earlier.get(story.id), recap)) for story in stories]
+    _summarize_chunks(work, engine, max_words)
+    summaries = [_finish(item, max_words, unsupported, annotate) for item in work]
+    if annotate:
+        write_headlines(stories, summaries, engine)
+    return summaries
+
+
+def _summarize_chunks(work: list[_StoryWork], engine: Summarizer, max_words: int) -> None:
+    """Chunk each story, summarise, and fuse level by level; fills ``summaries`` and ``notes``.
+
+    A function of its own so that the chunks (a huge story's every sentence)
+    are released before the stories are finished.
+    """
     pending = []
     for item in work:
         chunker = item.update.chunk if item.update else chunk_story
@@ -114,10 +127,6 @@ def summarize_stories(
             for chunk in next_plan.chunks:
                 chunk.level = level
             pending.append((item, next_plan.chunks))
-    summaries = [_finish(item, max_words, unsupported, annotate) for item in work]
-    if annotate:
-        write_headlines(stories, summaries, engine)
-    return summaries
 
 
 def summarize_story(
@@ -172,7 +181,10 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) 
     sentences, dangling = drop_dangling_references(sentences, story.distinct_articles)
     if dangling:
         item.notes.append(f"{count(dangling, 'sentence')} left out: referring back to a sentence the summary does not include")
+    first_words = word_count(sentences[0]) if sentences else 0
     sentences, dropped = _within_budget(sentences, max_words)
+    if first_words > max_words:
+        item.notes.append(f"the summary's first sentence ({first_words:,} words) was cut to the {max_words}-word budget")
     if dropped:
         item.notes.append(f"{count(dropped, 'summary sentence')} left out to keep within {max_words} words")
     attributed = attribute_sentences(sentences, story.articles) if annotate else [SummarySentence(t) for t in sentences]
@@ -185,7 +197,8 @@ def _finish(item: _StoryWork, max_words: int, unsupported: str, annotate: bool) 
         sources=make_sources(story) if annotate else [],
         notes=item.notes,
     )
-    summary.factual = story_factual_check(summary.summary, sources, removed) if annotate else {"removed_sentences": removed}
+    summary.factual = (story_factual_check(summary.summary, sources, removed, sentences) if annotate
+                       else {"removed_sentences": removed})
     summary.factual["guarded_sentences"] = guarded  # what the guard checked: the share it removed is a benchmark figure
     if item.update:
         summary.previously = item.update.previously()
@@ -200,21 +213,13 @@ def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "rem
     ``unsupported``. In "remove" mode a sentence with any unsupported entity
     is removed; in "flag" mode it is kept and listed in the map.
     """
-    from summarize.facts.support import check_sentences
+    from summarize.facts.support import check_sentences, copied_from_sources
 
     if not sentences:
         return [], {}, []
-    # A sentence that stands word for word in a source is supported by
-    # construction (extractive engines copy sentences, perhaps recapitalised
-    # after cutting a dateline); only the others need the entity check.
-    raw_sources = "\n".join(sources)
-    to_check = [s for s in sentences if s not in raw_sources]
-    if to_check:  # perhaps recapitalised: compare ignoring case
-        raw_sources = raw_sources.casefold()
-        to_check = [s for s in to_check if s.casefold() not in raw_sources]
-    if to_check:  # compare the rest again ignoring case, spacing and punctuation
-        source_text = " " + " ".join(sentence_key(text) for text in sources) + " "
-        to_check = [s for s in to_check if f" {sentence_key(s)} " not in source_text]
+    # A sentence that stands in a source as it is is supported by construction
+    # (extractive engines copy sentences); only the others need the entity check.
+    to_check = [s for s, copied in zip(sentences, copied_from_sources(sentences, sources)) if not copied]
     checks = dict(zip(to_check, check_sentences(to_check, sources))) if to_check else {}
     kept, flags, removed = [], {}, []
     for sentence in sentences:
@@ -229,11 +234,16 @@ def factual_guard(sentences: list[str], sources: Sequence[str], mode: str = "rem
     return kept, flags, removed
 
 
-def story_factual_check(summary: str, sources: Sequence[str], removed: list[dict]) -> dict:
-    """The story's entity check: precision-source, entities not in the sources, removed sentences."""
+def story_factual_check(
+    summary: str, sources: Sequence[str], removed: list[dict], sentences: Sequence[str] | None = None
+) -> dict:
+    """The story's entity check: precision-source, entities not in the sources, removed sentences.
+
+    ``sentences``: the summary's sentences (it is them joined by spaces), when known.
+    """
     from summarize.facts.support import check_summary
 
-    check = check_summary(summary, sources) if summary else None
+    check = check_summary(summary, sources, sentences=sentences) if summary else None
     return {
         "precision_source": check.precision_source if check else None,
         "entities": len(check.entities) if check else 0,
@@ -319,16 +329,28 @@ def drop_dangling_references(sentences: list[str], articles: Sequence[Article]) 
 
 
 def _within_budget(sentences: list[str], max_words: int) -> tuple[list[str], int]:
-    """Leading whole sentences within ``max_words`` (always at least one)."""
+    """Leading whole sentences within ``max_words``, and the number left out.
+
+    When not even the first sentence fits, it alone is kept, cut at the word
+    boundary that meets the budget and marked with "…" (see ``cut_to_words``):
+    a unit without sentence punctuation may run to hundreds of thousands of words.
+    """
     kept: list[str] = []
     total = 0
     for sentence in sentences:
         words = word_count(sentence)
-        if kept and total + words > max_words:
+        if total + words > max_words:
+            if not kept:
+                kept.append(cut_to_words(sentence, max_words))
             break
         kept.append(sentence)
         total += words
     return kept, len(sentences) - len(kept)
+
+
+def cut_to_words(text: str, max_words: int) -> str:
+    """``text`` cut after its first ``max_words`` words, with "…" marking the cut."""
+    return " ".join(text.split(None, max_words)[:max_words]) + "…"
 
 
 def attribute_sentences(sentences: Sequence[str], articles: Sequence[Article]) -> list[SummarySentence]:

@@ -37,7 +37,7 @@ class Article:
         return outlet_of(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a huge story holds hundreds of thousands
 class Sentence:
     """A sentence with where it came from: its article and its index there."""
 

@@ -19,6 +19,7 @@ from summarize.dedup import find_near_duplicates
 from summarize.engines import EngineError, Summarizer, load_engine, load_engine_with_fallback
 from summarize.fuse import summarize_stories
 from summarize.group import group_articles
+from summarize.ingest import IngestLimits
 from summarize.models import Article, Briefing, EarlierCoverage, Story, StorySummary
 from summarize.updates import update_settings
 
@@ -39,6 +40,7 @@ class BriefingOptions:
     generation: dict = field(default_factory=dict)  # overrides of the model's generation_config
     prompt_template: str | None = None
     unsupported: str = "remove"  # factual guard: remove or flag sentences with unsupported entities
+    limits: IngestLimits = field(default_factory=IngestLimits)  # reading inputs: file size, articles, line length
     # Instruction engines (chat, openai); see docs/engines.md.
     language: str | None = None  # write the briefing in this language; None = the sources' language
     prompts_dir: str | None = None  # folder whose summarize/fuse/headline .j2 templates replace the shipped ones
@@ -84,18 +86,23 @@ def prepare_articles(articles: Sequence[Article]) -> tuple[list[Article], list[s
     return cleaned, notes
 
 
-def build_stories(articles: Sequence[Article]) -> list[Story]:
+Grouping = Callable[[Sequence[Article]], list[list[Article]]]
+
+
+def build_stories(articles: Sequence[Article], group: Grouping | None = None) -> list[Story]:
     """Group cleaned articles into stories, most-covered and most recent first.
 
     Near-duplicates are found first and grouped with the article they copy;
     they stay sources of that story but are not summarised again. Within a
-    story, the article kept for a duplicate precedes it.
+    story, the article kept for a duplicate precedes it. ``group`` splits the
+    other articles into stories (``summarize.group.group_articles`` when None;
+    the digest's story continuity attaches them to earlier digests' stories).
     """
     duplicates = find_near_duplicates(articles)
     originals = [a for a in articles if a.id not in duplicates]
     by_id = {a.id: a for a in articles}
     stories = []
-    for group in group_articles(originals):
+    for group in (group or group_articles)(originals):
         members = list(group)
         member_ids = {a.id for a in members}
         story_duplicates = {}
@@ -127,6 +134,7 @@ def build_briefing(
     now: dt.datetime | None = None,
     earlier: Callable[[Story], EarlierCoverage | None] | None = None,
     recap: bool = False,
+    group: Grouping | None = None,
 ) -> Briefing:
     """Make the briefing for ``articles``.
 
@@ -140,12 +148,13 @@ def build_briefing(
     already saw (a digest's earlier summaries of the same story, or None);
     such a story gets an update summary, and with ``recap`` a one-line
     recap of the last one (see ``summarize.fuse.summarize_stories``).
+    ``group`` replaces the grouping step (see ``build_stories``).
     """
     options = options or BriefingOptions()
     if engine is None:
         engine, fallback_reason = load_engine_with_fallback(options.engine, options.model, **options.engine_options())
     cleaned, run_notes = prepare_articles(articles)
-    stories = build_stories(cleaned)
+    stories = build_stories(cleaned, group)
     settings = {**engine.describe(), "max_words": options.max_words, "unsupported": options.unsupported}
     coverage = {story.id: seen for story in stories if earlier and (seen := earlier(story)) is not None}
     try:

@@ -12,22 +12,55 @@ from pathlib import Path
 
 import jinja2
 
-PROMPTS_DIR = Path(os.environ.get("BRIEFING_PROMPTS_DIR", Path(__file__).resolve().parents[1] / "prompts"))
+from summarize.textio import InputError, display_name, read_file_bytes
+
+# The repository's prompts/ folder; inside the package it is the link prompt_templates,
+# which a built wheel holds as a folder of its own.
+_SHIPPED_PROMPTS_DIR = Path(__file__).resolve().parent / "prompt_templates"
+PROMPTS_DIR = Path(os.environ.get("BRIEFING_PROMPTS_DIR", _SHIPPED_PROMPTS_DIR))
 _PASS_THROUGH = "{{ text }}"
+
+
+class PromptError(ValueError):
+    """A prompt template that cannot be read or compiled; the message is one line naming it."""
+
+
+MAX_TEMPLATE_BYTES = 1 << 20
 
 
 def load_prompt_template(family: str, override: str | Path | None = None) -> jinja2.Template:
     """The template for ``family`` ("t5", "flan-t5", "bart", ...), or ``override``.
 
-    Raises FileNotFoundError when ``override`` names a missing file.
+    Raises PromptError (one line naming the file) when ``override`` cannot be
+    read (missing, a special file, not UTF-8 text) or is not a valid Jinja2
+    template.
     """
     # Not HTML: autoescaping would mangle quotes and ampersands in article text.
     environment = jinja2.Environment(autoescape=False, keep_trailing_newline=False, undefined=jinja2.StrictUndefined)
     if override is not None:
-        return environment.from_string(Path(override).read_text(encoding="utf-8").strip())
-    path = PROMPTS_DIR / f"{family}.j2"
-    source = path.read_text(encoding="utf-8").strip() if path.exists() else _PASS_THROUGH
-    return environment.from_string(source)
+        path, source = Path(override), _read_template(Path(override))
+    else:
+        path = PROMPTS_DIR / f"{family}.j2"
+        source = _read_template(path) if path.exists() else _PASS_THROUGH
+    try:
+        return environment.from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise PromptError(f"{display_name(path)}: not a valid Jinja2 template (line {exc.lineno}: {exc.message})") from None
+
+
+def _read_template(path: Path) -> str:
+    """A template file's text: a regular file of UTF-8 text without NUL bytes."""
+    try:
+        data = read_file_bytes(path, MAX_TEMPLATE_BYTES)
+    except InputError as exc:
+        raise PromptError(f"{exc} (prompt template)") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PromptError(f"{display_name(path)}: prompt template is not UTF-8 text") from None
+    if "\x00" in text:
+        raise PromptError(f"{display_name(path)}: prompt template is binary, not text")
+    return text.strip()
 
 
 # The stages of an instruction engine, each a template ``<stage>.j2``:
@@ -72,11 +105,9 @@ def load_stage_templates(directory: str | Path | None = None, files: dict[str, s
     templates = {}
     for stage, path in stage_template_paths(directory, files).items():
         try:
-            source = path.read_text(encoding="utf-8").strip()
+            source = _read_template(path)
             used = meta.find_undeclared_variables(environment.parse(source))
             template = environment.from_string(source)
-        except OSError as exc:
-            raise ValueError(f"{path}: cannot read the {stage} prompt template ({exc.strerror or exc})") from None
         except jinja2.TemplateSyntaxError as exc:
             raise ValueError(f"{path}: line {exc.lineno}: {exc.message}") from None
         if "text" not in used:
@@ -88,4 +119,3 @@ def load_stage_templates(directory: str | Path | None = None, files: dict[str, s
     return templates
 
 
-_SHIPPED_PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"

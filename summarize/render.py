@@ -38,7 +38,8 @@ def briefing_to_dict(briefing: Briefing) -> dict:
     ``sentences[]`` (``text``, ``supported_by``, ``unsupported``),
     ``sources[]`` (``title`` null when the article has none, ``headline``,
     ``outlet``, ``date``, ``url``, ``origin``, ``duplicate_of``),
-    ``article_ids[]``, ``notes`` and ``factual``.
+    ``article_ids[]``, ``notes``, ``factual`` and ``previously`` (the one-line
+    recap of an update summary, null otherwise).
     """
     dates = sorted(briefing.news_dates)
     return envelope("briefing", {
@@ -63,6 +64,7 @@ def _story_to_dict(story: StorySummary) -> dict:
         "article_ids": story.article_ids,
         "notes": story.notes,
         "factual": story.factual,
+        "previously": story.previously,
     }
 
 
@@ -178,6 +180,8 @@ def render_markdown(briefing: Briefing, cite: bool = False, tz: dt.tzinfo | None
         warning = check_text(story)
         if warning:
             lines += [f"_{md_escape(warning)}_", ""]
+        if story.previously:
+            lines += [f"_Previously:_ {md_escape(story.previously)}", ""]
         lines += [f"Sources ({len(story.sources)}):", ""]
         for i, source in enumerate(story.sources, start=1):
             facts = ", ".join(md_escape(f) for f in source_facts(story, source))
@@ -199,6 +203,8 @@ def render_text(briefing: Briefing, cite: bool = False, tz: dt.tzinfo | None = N
         warning = check_text(story)
         if warning:
             lines += [warning, ""]
+        if story.previously:
+            lines += [f"Previously: {_plain(story.previously)}", ""]
         lines.append(f"Sources ({len(story.sources)}):")
         for i, source in enumerate(story.sources, start=1):
             facts = ", ".join(_plain(f) for f in source_facts(story, source))

@@ -2,8 +2,9 @@
 "Thursday 15 May 2025", "news from 14 to 15 May 2025", in the reader's time zone.
 
 Pluralisation is written out rather than taken from ``inflect``: the nouns are
-a handful known in advance, irregular ones ("story"/"stories") are passed
-explicitly, and a 1 MB dependency would buy nothing here.
+a handful known in advance (English's regular rules, "story"/"stories" among
+them, and the few irregular words listed), and a 1 MB dependency would buy
+nothing here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_IRREGULAR = {"story": "stories", "summary": "summaries", "entity": "entities", "is": "are", "was": "were"}
+_IRREGULAR = {"is": "are", "was": "were"}
 
 
 class TimezoneError(ValueError):
@@ -25,7 +26,12 @@ def plural(noun: str, n: int) -> str:
     if n == 1:
         return noun
     head, _, last = noun.rpartition(" ")
-    word = _IRREGULAR.get(last, last + ("es" if last.endswith(("s", "x", "ch", "sh")) else "s"))
+    if last in _IRREGULAR:
+        word = _IRREGULAR[last]
+    elif last.endswith("y") and last[-2:-1] not in ("", "a", "e", "i", "o", "u"):
+        word = last[:-1] + "ies"  # story, entry, summary
+    else:
+        word = last + ("es" if last.endswith(("s", "x", "ch", "sh")) else "s")
     return f"{head} {word}" if head else word
 
 
@@ -38,23 +44,38 @@ def reader_timezone(name: str | None = None) -> dt.tzinfo:
     """The time zone dates are shown in: ``name`` (an IANA name such as "Asia/Tokyo")
     when given, else the ``TZ`` environment variable, else the system's local zone.
 
-    Raises TimezoneError for a name that is not a known zone.
+    Raises TimezoneError for a ``name`` that is not a known zone. A ``TZ`` that
+    is no IANA name (a POSIX rule such as ``CET-1CEST``) is left to the C
+    library, which reads it for the system's local zone.
     """
-    name = (name or "").strip() or os.environ.get("TZ", "").strip().lstrip(":")
+    name = (name or "").strip()
     if name:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             raise TimezoneError(f"unknown time zone {name!r} (expected an IANA name such as Europe/Berlin)") from None
-    local = dt.datetime.now().astimezone().tzinfo
+    local = _named_zone() or dt.datetime.now().astimezone().tzinfo
     return local or dt.timezone.utc
 
 
 def local_time(moment: dt.datetime, tz: dt.tzinfo | None = None) -> dt.datetime:
-    """``moment`` in ``tz`` (the reader's zone when None); naive times are taken as UTC."""
+    """``moment`` in ``tz``, or in the reader's zone when None (``TZ``, else the system's local zone,
+    with its daylight-saving rules at that moment); naive times are taken as UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(tz or reader_timezone())
+    zone = tz or _named_zone()
+    return moment.astimezone(zone) if zone is not None else moment.astimezone()
+
+
+def _named_zone() -> ZoneInfo | None:
+    """The zone ``TZ`` names when it is an IANA name, else None."""
+    name = os.environ.get("TZ", "").strip().lstrip(":")
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def day_text(day: dt.date) -> str:

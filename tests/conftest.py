@@ -86,3 +86,52 @@ def fault_server():
 
     with FaultServer() as server:
         yield server
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """A local HTTP server: files under ``tmp_path`` plus /endless (streams without end) and /slow."""
+    import functools
+    import http.server
+    import threading
+    import time
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if self.path in ("/endless", "/slow"):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.end_headers()
+                try:
+                    for _ in range(10_000 if self.path == "/endless" else 30):
+                        self.wfile.write(b"<item>" * 2048 if self.path == "/endless" else b"<")
+                        self.wfile.flush()
+                        if self.path == "/slow":
+                            time.sleep(0.1)
+                except OSError:
+                    pass
+                return
+            super().do_GET()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def news_site(tmp_path, http_server):
+    """``http_server`` serving a news page (page.html) and an RSS feed (gazette.rss); its base URL."""
+    from test_feeds import RSS
+
+    paragraph = "The city council approved the new budget after a long debate on Tuesday evening. " * 3
+    (tmp_path / "page.html").write_text(
+        f"<html><head><title>Council approves budget</title></head><body><article><h1>Council approves budget</h1>"
+        f"<p>{paragraph}</p><p>{paragraph}</p></article></body></html>", encoding="utf-8")
+    (tmp_path / "gazette.rss").write_text(RSS, encoding="utf-8")
+    return http_server

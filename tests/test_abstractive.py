@@ -96,3 +96,75 @@ def test_lower_precision_modes_load_and_generate(tiny_model_dir, dtype):
 def test_unknown_dtype_is_a_clear_error(tiny_model_dir):
     with pytest.raises(EngineError, match="unknown dtype"):
         AbstractiveSummarizer(str(tiny_model_dir), dtype="int4")
+
+
+# --- loading hostile models and options: one line each, `auto` falls back -------------------
+
+
+def _copy_model(source, target):
+    import shutil
+
+    shutil.copytree(source, target)
+    return target
+
+
+def test_a_truncated_safetensors_file_is_one_line_and_auto_falls_back(tiny_model_dir, tmp_path):
+    broken = _copy_model(tiny_model_dir, tmp_path / "broken")
+    weights = broken / "model.safetensors"
+    with weights.open("r+b") as fh:
+        fh.truncate(weights.stat().st_size // 2)
+    with pytest.raises(EngineError, match=r"broken: cannot load a seq2seq model \(.*\)$"):
+        load_engine("abstractive", str(broken))
+    engine, reason = load_engine_with_fallback("auto", str(broken))
+    assert engine.name == "extractive" and "cannot load a seq2seq model" in reason
+
+
+def test_a_pickle_only_checkpoint_is_refused(tiny_model_dir, tmp_path):
+    import torch
+
+    pickled = _copy_model(tiny_model_dir, tmp_path / "pickled")
+    (pickled / "model.safetensors").unlink()
+    torch.save({"weights": torch.zeros(1)}, pickled / "pytorch_model.bin")
+    with pytest.raises(EngineError, match=r"weights only as a pickle \(pytorch_model.bin\).*only safetensors are loaded"):
+        load_engine("abstractive", str(pickled))
+
+
+@pytest.mark.parametrize("device, message", [
+    ("bogus", "unknown device 'bogus': expected cpu, cuda, cuda:N or mps"),
+    ("tpu", "unknown device 'tpu'"),
+    ("xla", "unsupported device 'xla'"),
+])
+def test_devices_torch_cannot_use_are_refused_before_loading(tiny_model_dir, device, message):
+    with pytest.raises(EngineError, match=message):
+        AbstractiveSummarizer(str(tiny_model_dir), device=device)
+
+
+def test_cuda_on_the_cpu_build_of_torch_is_one_line_and_auto_falls_back(tiny_model_dir):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is visible")
+    with pytest.raises(EngineError, match="device 'cuda' is not available"):
+        AbstractiveSummarizer(str(tiny_model_dir), device="cuda")
+    engine, reason = load_engine_with_fallback("auto", str(tiny_model_dir), device="cuda")
+    assert engine.name == "extractive" and "device 'cuda' is not available" in reason
+
+
+def test_max_new_tokens_beyond_the_decoder_positions_is_refused(tiny_model_dir):
+    with pytest.raises(EngineError, match=r"--max-new-tokens 100000 is more than .* \(128 decoder positions\); use at most 127"):
+        AbstractiveSummarizer(str(tiny_model_dir), generation={"max_new_tokens": 100_000})
+    longest = AbstractiveSummarizer(str(tiny_model_dir), generation={"max_new_tokens": 127, "num_beams": 1})
+    assert len(longest.summarize([chunk("Putin met Zelensky.")], 50)) == 1
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"{{ text ", "not a valid Jinja2 template (line 1"),
+    (b"{{ nope }}", "prompt template cannot be rendered ('nope' is undefined)"),
+    (b"\xc4\x00\x01binary", "prompt template is not UTF-8 text"),
+    (b"\x00\x00", "prompt template is binary"),
+])
+def test_bad_prompt_templates_are_one_line(tiny_model_dir, tmp_path, content, message):
+    template = tmp_path / "prompt.j2"
+    template.write_bytes(content)
+    with pytest.raises(EngineError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        AbstractiveSummarizer(str(tiny_model_dir), prompt_template=template)

@@ -209,7 +209,7 @@ def test_eval_command_table_and_json(eval_files, tmp_path):
     "case, message",
     [
         ("missing", "no such file"),
-        ("not-json", "pred.jsonl:2: not valid JSON"),
+        ("not-json", "pred.jsonl:2: invalid JSON"),
         ("no-field", "pred.jsonl:1: row has no 'summary' field"),
         ("ids", "ids do not match"),
     ],

@@ -65,3 +65,32 @@ def test_seed_boilerplate_is_gone(seeds_dir):
         assert "Read also" not in text
         assert "(Report by" not in text
         assert "/AP)" not in text
+
+
+def test_cookie_and_privacy_banners_are_boilerplate():
+    banner = ("We value your privacy. We and our partners use cookies to store and access information on your device.\n"
+              "Accept all cookies\nManage preferences\nCookie settings")
+    report = clean_text_report(banner + "\nThe council approved the budget on Tuesday.")
+    assert report.text == "The council approved the budget on Tuesday."
+    assert report.removed[0] == ("consent-notice", banner.splitlines()[0])
+    assert clean_text_report("accept all cookies to read on").removed == [("consent-notice", "accept all cookies to read on")]
+    # news about cookies stays
+    news = "Regulators fined the company for placing advertising cookies without consent."
+    assert clean_text(news) == news
+
+
+def test_a_page_that_is_only_boilerplate_is_skipped_with_a_note(tmp_path):
+    from summarize.pipeline import prepare_articles
+
+    (tmp_path / "banner.html").write_text(
+        "<html><body><div class='cookie'>We use cookies to improve your experience. Accept all cookies.</div>"
+        "<nav>Home News</nav></body></html>", encoding="utf-8")
+    [page] = read_articles([tmp_path / "banner.html"]).articles
+    kept, notes = prepare_articles([page])
+    assert kept == [] and notes == [f"{tmp_path / 'banner.html'}: no text left after removing boilerplate; skipped"]
+
+
+def test_cleaning_is_idempotent_and_keeps_a_clean_text_as_it_is():
+    text = "Advertisement\nThe council met.\n\n  Read more: other story\nIt voted."
+    once = clean_text(text)
+    assert clean_text(once) is once

@@ -58,11 +58,14 @@ def test_brief_abstractive_with_an_unreachable_model_is_one_clear_error(seeds_di
 
 
 def test_bad_inputs_are_named_and_the_rest_goes_on(seeds_dir, tmp_path):
+    # An empty file is skipped; a named path that does not exist is an error:
+    # the briefing of the rest is still written, and the exit code is 2.
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     result = runner.invoke(app, ["brief", str(tmp_path / "empty.txt"), "nope.txt", str(seeds_dir), "-e", "extractive", "-f", "text"])
-    assert result.exit_code == 0
+    assert result.exit_code == 2
     assert f"briefing: skipped: {tmp_path / 'empty.txt'}: file is empty" in result.stderr
-    assert "briefing: skipped: nope.txt: no such file or folder" in result.stderr
+    assert "briefing: error: nope.txt: no such file or folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 2
     assert "Sources (5):" in result.stdout
 
 
@@ -232,6 +235,23 @@ def test_shell_completion_script(tmp_path):
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
 
 
+@pytest.mark.parametrize("args, named", [
+    (["brief", "seeds/", "--device", "tpu"], "--device"),
+    (["brief", "seeds/", "--max-words", "5"], "--max-words"),
+    (["brief"], "PATH"),
+    (["brief", "seeds/", "--no-such-option"], "--no-such-option"),
+    (["eval", "--ref", "x.jsonl"], "--pred"),
+])
+def test_a_usage_mistake_is_one_line_naming_the_option_and_the_help(args, named):
+    result = subprocess.run([sys.executable, "-m", "summarize", *args], capture_output=True, text=True,
+                            timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("briefing: error: "), result.stderr
+    assert named in lines[0] and f"(see 'briefing {args[0]} -h')" in lines[0]
+    assert result.stdout == ""
+
+
 def test_doctor_reports_and_says_what_to_do_next(tmp_path):
     result = runner.invoke(app, ["doctor", "--model", "nobody/not-cached"], env={"HF_HOME": str(tmp_path / "hf")})
     assert result.exit_code == 0, result.output
@@ -340,3 +360,12 @@ def test_config_can_come_from_stdin(seeds_dir):
     assert result.exit_code == 0 and json.loads(result.stdout)["engine"] == "extractive"
     bad = runner.invoke(app, ["--config", "-", "brief", str(seeds_dir)], input="[brief]\nengine = 3\n")
     assert bad.exit_code == 2 and bad.stderr.startswith("briefing: error: <stdin>: [brief] engine:")
+
+
+def test_brief_reads_a_page_url_and_a_feed_url(news_site):
+    http_server = news_site
+    result = runner.invoke(app, ["brief", f"{http_server}/page.html", f"{http_server}/gazette.rss", "-e", "extractive", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    sources = [s for story in json.loads(result.stdout)["stories"] for s in story["sources"]]
+    assert {s["title"] for s in sources} >= {"Council approves budget", "Ferry service resumes after storm"}
+    assert any(s["url"] == f"{http_server}/page.html" for s in sources)

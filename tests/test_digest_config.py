@@ -273,3 +273,21 @@ def test_timezone_must_be_a_known_zone(tmp_path):
     assert load_config(path, environ={"BRIEFING_DIGEST_TIMEZONE": "Asia/Tokyo"}).timezone == "Asia/Tokyo"
     with pytest.raises(ConfigError, match="timezone: unknown time zone 'Mars/Olympus'"):
         load_config(path, environ={"BRIEFING_DIGEST_TIMEZONE": "Mars/Olympus"})
+
+
+def test_continuity_settings_have_defaults_environment_overrides_and_checks(tmp_path):
+    default = load_config(digest_config(tmp_path, [tmp_path]), environ={})
+    assert (default.lookback, default.recap) == (dt.timedelta(days=30), False)
+    described = describe_config(default, environ={})
+    assert '[continuity]\nlookback = "30d"  # default\nrecap = false  # default' in described
+    assert tomllib.loads(described)["continuity"] == {"lookback": "30d", "recap": False}
+    path = digest_config(tmp_path, [tmp_path], continuity={"lookback": "14d", "recap": True})
+    chosen = load_config(path, environ={"BRIEFING_DIGEST_CONTINUITY_LOOKBACK": "2w"})
+    assert (chosen.lookback, chosen.recap) == (dt.timedelta(weeks=2), True)
+    with pytest.raises(ConfigError) as caught:
+        load_config(digest_config(tmp_path, [tmp_path], continuity={"lookback": "forever", "recap": "yes", "span": 3}), environ={})
+    assert sorted(caught.value.problems) == [
+        f"{path}: continuity.lookback: 'forever' is not a duration such as 30m, 24h, 7d or 1d12h",
+        f"{path}: continuity.recap: expected true or false, got a string",
+        f"{path}: unknown key continuity.span (known in [continuity]: lookback, recap)",
+    ]

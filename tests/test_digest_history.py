@@ -66,4 +66,4 @@ def test_history_shows_a_waiting_delivery_and_needs_a_state_database(tmp_path, a
     assert run_digest(config, clock=Clock(T0)).exit_code == EXIT_DELIVERY_FAILED
     result = runner.invoke(app, ["history", "--state", str(config.state_db)])
     assert result.exit_code == 0 and "not sent" in result.stdout
-    assert "mail waiting (1 attempt(s), last: SMTP 127.0.0.1:" in result.stdout
+    assert "mail waiting (1 attempt, last: SMTP 127.0.0.1:" in result.stdout

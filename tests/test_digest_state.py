@@ -134,7 +134,7 @@ def test_a_version_1_file_is_migrated_keeping_what_was_sent(tmp_path):
         conn.execute("INSERT INTO digests (message_id, created, recipients, content_hash, outbox_file) "
                      "VALUES ('<b@x>', '2025-05-16T06:00:00.000000+00:00', '[]', 'h2', '/o/b.eml')")  # fmt: skip
     with StateDB(path) as db:
-        assert db.schema_version == SCHEMA_VERSION == 2
+        assert db.schema_version == SCHEMA_VERSION == 3
         assert [(d.message_id, d.channel, d.status, d.file) for d in db.deliveries()] == [
             ("<a@x>", "mail", "sent", "/o/a.eml"), ("<b@x>", "mail", "pending", "/o/b.eml")]  # fmt: skip
     assert check_state(path) == []
@@ -173,3 +173,60 @@ def test_stories_are_recorded_with_their_articles_for_history(tmp_path):
         assert [(m, s.headline) for m, s in timeline] == [("<m1@x>", "Talks"), ("<m2@x>", "Talks end")]  # linked by article b
         db.delete_digest("<m2@x>")
         assert [m for m, _ in db.story_mentions(stories[0].story_key)] == ["<m1@x>"]
+
+
+def test_a_version_2_file_is_migrated_its_stories_keeping_their_keys_as_ids(tmp_path):
+    from summarize.digest.state import MIGRATIONS, StoryRecord
+
+    path = tmp_path / "v2.sqlite3"
+    key = "ab" * 32
+    with sqlite3.connect(path) as conn:
+        conn.executescript(MIGRATIONS[0] + ";" + MIGRATIONS[1] + "; PRAGMA user_version = 2;")
+        conn.execute("INSERT INTO digests (message_id, created, sent_at, recipients, content_hash) "
+                     "VALUES ('<a@x>', '2025-05-15T06:00:00.000000+00:00', '2025-05-15T06:00:05.000000+00:00', '[]', 'h')")  # fmt: skip
+        conn.execute("INSERT INTO digest_stories (message_id, position, story_key, headline, summary, sources) "
+                     f"VALUES ('<a@x>', 1, '{key}', 'Talks', 'They met.', '[]')")  # fmt: skip
+        conn.execute("INSERT INTO story_articles (message_id, position, hash) VALUES ('<a@x>', 1, 'h1')")
+    with StateDB(path) as db:
+        assert db.schema_version == SCHEMA_VERSION == 3
+        assert db.stories("<a@x>") == [StoryRecord(1, key, "Talks", "They met.", ("h1",), (), key[:12], shown=True)]
+        (entry,) = db.story_entries(T0 - dt.timedelta(days=1))
+        assert (entry.story_id, entry.article_hashes, entry.shown) == (key[:12], ("h1",), True)
+        assert db.article_texts(["h1"]) == {}  # no texts were kept before version 3
+    assert check_state(path) == []
+
+
+def test_story_entries_come_from_sent_digests_within_the_lookback(tmp_path):
+    from summarize.digest.state import StoryRecord
+
+    def digest(name: str, when: dt.datetime, *stories: StoryRecord, sent: bool = True) -> None:
+        db.add_digest(DigestRecord(name, when, (), "h"), [h for s in stories for h in s.article_hashes], stories)
+        if sent:
+            db.mark_sent(name, when)
+
+    with StateDB(tmp_path / "s.db") as db:
+        old = StoryRecord(1, "k1", "Talks planned", "Talks are planned.", ("a",), story_id="talks")
+        digest("<d1>", T0 - dt.timedelta(days=40), old)
+        digest("<d2>", T0, StoryRecord(1, "k2", "Talks open", "They met.", ("b",), story_id="talks"),
+               StoryRecord(2, "k3", "Talks retold", "", ("c",), story_id="talks", shown=False))  # fmt: skip
+        digest("<d3>", T0 + dt.timedelta(hours=1), StoryRecord(1, "k4", "Ferry", "It runs.", ("d",), story_id="ferry"), sent=False)
+        entries = db.story_entries(T0 - dt.timedelta(days=30))
+        assert [(e.digest_id, e.story_key, e.shown) for e in entries] == [("<d2>", "k2", True), ("<d2>", "k3", False)]
+        assert db.first_shown(["talks", "ferry"]) == {"talks": T0 - dt.timedelta(days=40)}  # at any age; never unsent ones
+
+
+def test_article_texts_are_kept_compressed_and_pruned_with_their_digests(tmp_path):
+    from summarize.digest.state import ArticleText, StoryRecord
+
+    text = "The harbour ferry resumed service on Thursday after a storm closed the port. " * 40
+    with StateDB(tmp_path / "s.db") as db:
+        for day, digest_hash in enumerate(("a", "b")):
+            record = DigestRecord(f"<d{day}>", T0 + dt.timedelta(days=day), (), "h")
+            texts = [ArticleText(digest_hash, "Ferry", text, dt.date(2025, 5, 15 + day))]
+            db.add_digest(record, [digest_hash], [StoryRecord(1, digest_hash * 2, "Ferry", "", (digest_hash,))], texts=texts)
+        assert db.article_texts(["a", "b", "z"]) == {
+            "a": ArticleText("a", "Ferry", text, dt.date(2025, 5, 15)), "b": ArticleText("b", "Ferry", text, dt.date(2025, 5, 16))}  # fmt: skip
+        stored = db._read("SELECT length(text) FROM article_texts WHERE hash = 'a'")[0][0]
+        assert stored < len(text) / 10  # zlib: a repetitive text shrinks a lot, news text to about half
+        assert db.prune_article_texts(T0 + dt.timedelta(hours=12)) == 1  # only digest <d1> is recent enough
+        assert set(db.article_texts(["a", "b"])) == {"b"} and db.count_article_texts() == 1

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from summarize.digest import webhook
+from summarize.digest.continuity import StoryThread
 from summarize.digest.send import DeliveryError
 from summarize.digest.webhook import post_webhook, split_text, webhook_posts
 from summarize.models import Briefing, Source, StorySummary, SummarySentence
@@ -58,6 +59,25 @@ def test_discord_payload_has_one_embed_per_story_and_no_mentions():
     assert first["title"] == "1. Ferry <b>1</b> resumes @channel" and first["url"] == "https://gazette.example.org/ferry/1"
     assert first["description"].startswith("The ferry runs again & on time.\n\nSources: [Harbour Gazette](https://gazette")
     assert len(post["embeds"]) == 2
+
+
+def test_every_shape_carries_the_developing_marker_the_recap_and_the_left_out_line():
+    briefing = _briefing()
+    briefing.stories[0].previously = "The ferry stopped *for* two days."
+    threads = [StoryThread("3f2a9c0d1e2b", continues=True, day=3), StoryThread("s2")]
+    left_out = "Nothing new since the last digest in 1 developing story: Library_hours."
+    (slack,) = webhook_posts(briefing, "slack", "Morning briefing", threads, left_out)
+    assert slack["blocks"][1]["text"]["text"] == ("*1. Ferry &lt;b&gt;1&lt;/b&gt; resumes @channel*\n_Developing: day 3_\n"
+                                                  "The ferry runs again &amp; on time.\n_Previously: The ferry stopped *for* two days._")  # fmt: skip
+    assert "Developing" not in slack["blocks"][4]["text"]["text"]
+    assert slack["blocks"][-1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": left_out}]}
+    (mattermost,) = webhook_posts(briefing, "mattermost", "Morning briefing", threads, left_out)
+    assert "#### 1. Ferry \\<b\\>1\\</b\\> resumes @\u200bchannel\n_Developing: day 3_\n\nThe ferry" in mattermost["text"]
+    assert "_Previously: The ferry stopped \\*for\\* two days._" in mattermost["text"]
+    assert mattermost["text"].endswith("_Nothing new since the last digest in 1 developing story: Library\\_hours._")
+    (discord,) = webhook_posts(briefing, "discord", "Morning briefing", threads, left_out)
+    assert discord["embeds"][0]["description"].startswith("*Developing: day 3*\n\nThe ferry runs again & on time.\n\n*Previously: ")
+    assert discord["embeds"][-1] == {"description": "Nothing new since the last digest in 1 developing story: Library\\_hours."}
 
 
 @pytest.mark.parametrize("fmt", ["slack", "mattermost", "discord"])
@@ -111,7 +131,7 @@ def test_retries_exhausted_or_a_long_retry_after_fail_naming_the_host_not_the_ur
         server.replies = [Reply(500, b"down " + server.url.encode())] * 3
         with pytest.raises(DeliveryError) as caught:
             post_webhook(server.url, {"text": "hi"}, timeout=5, retries=2, sleep=lambda s: None)
-        assert str(caught.value) == "webhook 127.0.0.1: HTTP 500 Internal Server Error: down <webhook URL> after 3 attempt(s)"
+        assert str(caught.value) == "webhook 127.0.0.1: HTTP 500 Internal Server Error: down <webhook URL> after 3 attempts"
         server.replies = [Reply(429, b"slow down", {"Retry-After": "3600"})]
         with pytest.raises(DeliveryError, match="HTTP 429 Too Many Requests: slow down after 1 attempt"):
             post_webhook(server.url, {"text": "hi"}, timeout=5, retries=2, sleep=lambda s: None)

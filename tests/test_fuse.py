@@ -1,6 +1,7 @@
 import datetime as dt
 
 from summarize.engines.base import Summarizer
+from summarize.engines.extractive import ExtractiveSummarizer
 from summarize.fuse import attribute_sentences, drop_dangling_references, make_headline, make_sources, summarize_documents, summarize_stories, summarize_story
 from summarize.models import Article, Story
 
@@ -198,3 +199,11 @@ def test_a_reference_may_follow_its_predecessor_even_without_the_dateline():
     articles = [Article("a", "ISTANBUL (Reuters) - Putin proposed talks in Istanbul. He said they should start soon.")]
     kept, dropped = drop_dangling_references(["Putin proposed talks in Istanbul.", "He said they should start soon."], articles)
     assert dropped == 0 and len(kept) == 2
+
+
+def test_an_over_long_unit_is_cut_to_the_budget_with_a_note():
+    # 2 MB of words without sentence punctuation: one "sentence" of 400,000 words
+    story = Story("s", [Article("a", " ".join(["word"] * 400_000))])
+    summary = summarize_story(story, ExtractiveSummarizer(), max_words=120)
+    assert len(summary.summary.split()) == 120 and summary.summary.endswith("word…")
+    assert "the summary's first sentence (400,000 words) was cut to the 120-word budget" in summary.notes

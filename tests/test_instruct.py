@@ -83,7 +83,7 @@ def test_a_folder_overrides_the_stages_it_holds(tmp_path, monkeypatch):
     (tmp_path / "headline.j2").write_text("Title in {{ language }}, {{ max_words }} words: {{ text }}")
     paths = stage_template_paths(tmp_path)
     assert paths["headline"] == tmp_path / "headline.j2"
-    assert paths["summarize"].parent.name == "prompts" and paths["summarize"].parent != tmp_path
+    assert paths["summarize"].resolve().parent.name == "prompts" and paths["summarize"].parent != tmp_path
     assert load_stage_templates(tmp_path)["headline"].render(text="x", max_words=5, language="French") == "Title in French, 5 words: x"
     # BRIEFING_PROMPTS_DIR too, below an explicit folder
     other = tmp_path / "env"

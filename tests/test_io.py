@@ -11,7 +11,7 @@ def test_read_jsonl_errors(tmp_path):
         io.read_jsonl(tmp_path / "missing.jsonl")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\n\n{"id": 2,\n')
-    with pytest.raises(DataError, match=r"bad.jsonl:3: not valid JSON"):
+    with pytest.raises(DataError, match=r"bad.jsonl:3: invalid JSON"):
         io.read_jsonl(bad)
     scalar = tmp_path / "scalar.jsonl"
     scalar.write_text('{"id": 1}\n[1, 2]\n')
@@ -61,7 +61,7 @@ def test_dataset_errors(tmp_path):
         io.load_dataset_rows(str(tmp_path / "gone.jsonl"))
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\nnot json\n')
-    with pytest.raises(DataError, match="bad.jsonl:2: not valid JSON"):
+    with pytest.raises(DataError, match="bad.jsonl:2: invalid JSON"):
         io.load_dataset_rows(str(bad), cache_dir=tmp_path / "cache")
     other = tmp_path / "d.txt"
     other.write_text("x")
@@ -70,3 +70,27 @@ def test_dataset_errors(tmp_path):
     # a hub name with the hub unreachable (tests run with HF_HUB_OFFLINE=1)
     with pytest.raises(DataError, match="not a local file, and loading it from the hub failed"):
         io.load_dataset_rows("no-such-user/no-such-dataset", cache_dir=tmp_path / "cache")
+
+
+def test_pathological_jsonl_lines_are_one_line_errors(tmp_path):
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text('{"id": "a", "summary": "s"}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(DataError, match=r"^.*deep.jsonl:2: invalid JSON \(nested too deeply to read\)$"):
+        io.read_jsonl(deep)
+    huge = tmp_path / "huge.jsonl"
+    huge.write_text('{"id": ' + "9" * 5000 + "}\n")
+    with pytest.raises(DataError, match=r"huge.jsonl:1: invalid JSON \(a number of more than 4300 digits\)"):
+        io.read_jsonl(huge)
+    with pytest.raises(DataError, match=r"huge.jsonl:1: invalid JSON"):
+        io.load_dataset_rows(str(huge), cache_dir=tmp_path / "cache")
+
+
+def test_special_files_are_refused_not_waited_on(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pred.jsonl")
+    with pytest.raises(DataError, match=r"pred.jsonl: is a named pipe \(FIFO\), not a regular file"):
+        io.read_jsonl(tmp_path / "pred.jsonl")
+    os.mkfifo(tmp_path / "data.csv")
+    with pytest.raises(DataError, match=r"data.csv: is a named pipe \(FIFO\), not a regular file"):
+        io.load_dataset_rows(str(tmp_path / "data.csv"))

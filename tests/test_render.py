@@ -218,11 +218,25 @@ def test_a_flagged_entity_is_a_warning_the_reader_sees(briefing):
         assert "Not found in the sources: Boris Kowalczyk." in render(briefing, fmt, tz=TOKYO)
 
 
+def test_an_update_summarys_recap_is_a_previously_line_in_every_format(briefing):
+    briefing.stories[0].previously = "Delegations arrived in <Istanbul> *on* Thursday."
+    markdown = render(briefing, "markdown", tz=TOKYO)
+    assert "_Previously:_ Delegations arrived in \\<Istanbul\\> \\*on\\* Thursday." in markdown
+    assert "Previously: Delegations arrived in <Istanbul> *on* Thursday." in render(briefing, "text", tz=TOKYO)
+    html = render(briefing, "html", tz=TOKYO)
+    assert '<p class="previously"><em>Previously:</em> Delegations arrived in &lt;Istanbul&gt; *on* Thursday.</p>' in html
+    stories = json.loads(render(briefing, "json"))["stories"]
+    assert [s["previously"] for s in stories] == ["Delegations arrived in <Istanbul> *on* Thursday.", None]
+    assert render(briefing, "text").count("Previously:") == 1
+
+
 def test_plurals_read_right():
     from summarize.wording import count, date_range_text
 
     assert [count(1, "article"), count(2, "article"), count(1, "story"), count(3, "story"), count(0, "summary sentence")] == [
         "1 article", "2 articles", "1 story", "3 stories", "0 summary sentences"]
+    assert [count(2, "entry"), count(2, "day"), count(2, "miss"), count(2, "developing story")] == [
+        "2 entries", "2 days", "2 misses", "2 developing stories"]
     assert date_range_text([dt.date(2025, 4, 30), None, dt.date(2025, 5, 2)]) == "30 April to 2 May 2025"
     assert date_range_text([dt.date(2024, 12, 31), dt.date(2025, 1, 1)]) == "31 December 2024 to 1 January 2025"
     assert date_range_text([None]) == ""

@@ -45,12 +45,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from summarize.wording import count
+
 ENV_PREFIX = "BRIEFING_DIGEST_"
 SINCE_LAST_DIGEST = "last-digest"
 SECURITY_MODES = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_SUBJECT = "Morning briefing {date}: {stories_text}"
+DEFAULT_LOOKBACK = "30d"  # how far back a story of an earlier digest can be continued
 # Fields a subject template may use; ``subject_fields`` fills them.
 SUBJECT_FIELDS = ("date", "stories", "articles", "stories_text")
 ENGINE_NAMES = ("auto", "abstractive", "extractive")
@@ -68,6 +71,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "sources": {"paths": "paths", "feeds": "feeds", "feed_timeout": "float"},
     "window": {"since": "str"},
     "engine": {"name": "str", "model": "str", "max_words": "int", "threads": "int"},
+    "continuity": {"lookback": "str", "recap": "bool"},
     "mail": {
         "to": "list",
         "from": "str",
@@ -192,6 +196,8 @@ class DigestConfig:
     webhook: WebhookConfig | None = None
     feed: FeedConfig | None = None
     timezone: str | None = None  # an IANA name; None: the machine's local time zone
+    lookback: dt.timedelta = dt.timedelta(days=30)  # [continuity]: earlier digests' stories a story can continue
+    recap: bool = False  # [continuity]: a one-line "Previously:" recap under a continuing story's update
     feed_timeout: float = 30.0
     engine_options: dict = field(default_factory=dict)
     log_level: str = "INFO"
@@ -208,11 +214,6 @@ class DigestConfig:
     def zone(self) -> dt.tzinfo | None:
         """The reader's time zone: ``timezone`` or None for the machine's local zone."""
         return zoneinfo.ZoneInfo(self.timezone) if self.timezone else None
-
-
-def local_time(moment: dt.datetime, zone: dt.tzinfo | None) -> dt.datetime:
-    """``moment`` in ``zone``, or in the machine's local time zone (``TZ``) when None."""
-    return moment.astimezone(zone) if zone is not None else moment.astimezone()
 
 
 def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -288,7 +289,7 @@ def subject_fields(date: dt.date, stories: int, articles: int) -> dict[str, str 
         "date": date.isoformat(),
         "stories": stories,
         "articles": articles,
-        "stories_text": f"{stories} {'story' if stories == 1 else 'stories'}",
+        "stories_text": count(stories, "story"),
     }
 
 
@@ -551,6 +552,13 @@ def _build(path: Path, data: dict, environ: Mapping[str, str]) -> DigestConfig:
         except ValueError as exc:
             problems.append(f"{where}: window.since: {exc}, or {SINCE_LAST_DIGEST!r}")
 
+    lookback = parse_duration(DEFAULT_LOOKBACK)
+    try:
+        lookback = parse_duration(str(get("continuity.lookback", DEFAULT_LOOKBACK)))
+    except ValueError as exc:
+        problems.append(f"{where}: continuity.lookback: {exc}")
+    recap = bool(get("continuity.recap", False))
+
     engine = str(get("engine.name", "auto"))
     if engine not in _engine_names():
         problems.append(f"{where}: engine.name: must be one of {', '.join(_engine_names())} (got {engine!r})")
@@ -611,6 +619,8 @@ def _build(path: Path, data: dict, environ: Mapping[str, str]) -> DigestConfig:
         webhook=webhook,
         feed=feed,
         timezone=timezone,  # type: ignore[arg-type]
+        lookback=lookback,
+        recap=recap,
         feed_timeout=feed_timeout,
         engine_options=extra_engine,
         log_level=level,
@@ -620,7 +630,7 @@ def _build(path: Path, data: dict, environ: Mapping[str, str]) -> DigestConfig:
     )
 
 
-_ALWAYS_SHOWN = {"", "sources", "window", "engine", "paths", "log"}
+_ALWAYS_SHOWN = {"", "sources", "window", "engine", "continuity", "paths", "log"}
 
 
 def env_name(section: str, key: str) -> str:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from summarize.digest.config import DEFAULT_SUBJECT, DigestConfig
+from summarize.digest.continuity import StoryThread
 from summarize.digest.feedfile import feed_entries, merge_entries, write_feed
 from summarize.digest.mail import briefing_json, build_message, message_bytes, parse_envelope
 from summarize.digest.outbox import Outbox
@@ -31,6 +32,7 @@ from summarize.digest.send import DeliveryError, send_message
 from summarize.digest.state import DeliveryRecord, DigestRecord, StateDB
 from summarize.digest.webhook import host_of, post_webhook, webhook_posts
 from summarize.models import Briefing
+from summarize.wording import count
 
 log = logging.getLogger("briefing.digest")
 
@@ -42,7 +44,12 @@ Clock = Callable[[], dt.datetime]
 
 @dataclass(frozen=True)
 class NewDigest:
-    """What every channel renders a new digest from."""
+    """What every channel renders a new digest from.
+
+    ``story_keys`` and ``threads`` go with ``briefing.stories``, one each
+    (``threads`` may be empty: no continuity); ``left_out`` is the line naming
+    the continuing stories left out as saying nothing new ("" when none).
+    """
 
     message_id: str
     created: dt.datetime
@@ -52,6 +59,8 @@ class NewDigest:
     article_count: int
     story_keys: tuple[str, ...]
     zone: dt.tzinfo | None = None
+    threads: tuple[StoryThread, ...] = ()
+    left_out: str = ""
 
 
 @dataclass
@@ -83,6 +92,8 @@ class MailChannel:
             article_count=digest.article_count,
             json_text=briefing_json(digest.briefing) if self.mail.attach_json else None,
             zone=digest.zone,
+            threads=digest.threads,
+            left_out=digest.left_out,
         )
         return message_bytes(message)
 
@@ -91,13 +102,14 @@ class MailChannel:
 
     def deliver(self, raw: bytes, record: DeliveryRecord, db: StateDB, clock: Clock) -> str:
         envelope = parse_envelope(raw)
-        log.info("smtp: sending %s to %s:%d (%s), %d recipient(s)", envelope.message_id, self.mail.host, self.mail.port,
-                 self.mail.security, len(envelope.recipients))  # fmt: skip
+        log.info("smtp: sending %s to %s:%d (%s), %s", envelope.message_id, self.mail.host, self.mail.port,
+                 self.mail.security, count(len(envelope.recipients), "recipient"))  # fmt: skip
         delivery = send_message(raw, envelope.sender, envelope.recipients, self.mail, self.password)
-        log.info("smtp: %s accepted by %s:%d for %d recipient(s)", envelope.message_id, self.mail.host, self.mail.port, len(delivery.accepted))
+        log.info("smtp: %s accepted by %s:%d for %s", envelope.message_id, self.mail.host, self.mail.port,
+                 count(len(delivery.accepted), "recipient"))  # fmt: skip
         for recipient, reply in delivery.refused.items():
             log.warning("smtp: recipient %s refused (%s); the others got the message, it is not sent again", recipient, reply)
-        return f"to {len(delivery.accepted)} recipient(s)"
+        return f"to {count(len(delivery.accepted), 'recipient')}"
 
 
 class WebhookChannel:
@@ -111,7 +123,7 @@ class WebhookChannel:
         self.sleep = sleep
 
     def render(self, digest: NewDigest) -> bytes:
-        posts = webhook_posts(digest.briefing, self.webhook.format, digest.subject)
+        posts = webhook_posts(digest.briefing, self.webhook.format, digest.subject, digest.threads, digest.left_out)
         return _item(digest.message_id, self.name, format=self.webhook.format, posts=posts)
 
     def digest_id(self, raw: bytes) -> str:
@@ -122,16 +134,17 @@ class WebhookChannel:
         posts = item["posts"]
         host = host_of(self.url or "")
         if record.parts_sent:
-            log.info("webhook: %s: %d of %d post(s) were accepted before; sending the rest", record.message_id, record.parts_sent, len(posts))
+            log.info("webhook: %s: %d of %s were accepted before; sending the rest", record.message_id, record.parts_sent,
+                     count(len(posts), "post"))  # fmt: skip
         for index in range(record.parts_sent, len(posts)):
             log.info("webhook: posting %s part %d/%d to %s (%s)", record.message_id, index + 1, len(posts), host, item["format"])
             kwargs = {"sleep": self.sleep} if self.sleep else {}
             attempts = post_webhook(self.url, posts[index], timeout=self.webhook.timeout, retries=self.webhook.retries, **kwargs)
             if attempts > 1:
-                log.info("webhook: accepted after %d attempt(s)", attempts)
+                log.info("webhook: accepted after %s", count(attempts, "attempt"))
             # Recorded part by part: a failure later in a long digest resends only what was not accepted.
             db.record_attempt(record.message_id, self.name, clock(), parts_sent=index + 1)
-        return f"to the webhook at {host} ({len(posts)} post(s))"
+        return f"to the webhook at {host} ({count(len(posts), 'post')})"
 
 
 class FeedChannel:
@@ -143,7 +156,7 @@ class FeedChannel:
         self.feed = config.feed
 
     def render(self, digest: NewDigest) -> bytes:
-        entries = feed_entries(digest.briefing, digest.message_id, digest.created, digest.story_keys)
+        entries = feed_entries(digest.briefing, digest.message_id, digest.created, digest.story_keys, digest.threads, digest.zone)
         return _item(digest.message_id, self.name, entries=entries)
 
     def digest_id(self, raw: bytes) -> str:
@@ -158,7 +171,7 @@ class FeedChannel:
             raise DeliveryError(f"feed {self.feed.path}: cannot write ({exc.strerror or exc})") from None
         # The file first, then the record: dying in between rewrites the same entries next run.
         db.put_feed_entries(record.message_id, new, self.feed.max_entries)
-        log.info("feed: wrote %d entr(ies) to %s (%d new)", len(entries), self.feed.path, len(new))
+        log.info("feed: wrote %s to %s (%d new)", count(len(entries), "entry"), self.feed.path, len(new))
         return f"to the feed {self.feed.path}"
 
 
@@ -197,7 +210,7 @@ def deliver_pending(db: StateDB, outbox: Outbox, channels: Sequence[Channel], cl
     for channel in channels:
         pending = outbox.pending(channel.name)
         if pending:
-            log.info("outbox: %d %s file(s) waiting in %s", len(pending), channel.name, outbox.folder)
+            log.info("outbox: %s waiting in %s", count(len(pending), f"{channel.name} file"), outbox.folder)
         for path in pending:
             raw = path.read_bytes()
             try:
@@ -218,7 +231,7 @@ def deliver_pending(db: StateDB, outbox: Outbox, channels: Sequence[Channel], cl
                 report.failures[channel.name] = str(exc)
                 later = len(pending) - pending.index(path) - 1
                 if later:
-                    log.info("outbox: %d later %s file(s) wait behind it", later, channel.name)
+                    log.info("outbox: %s wait behind it", count(later, f"later {channel.name} file"))
                 break
             db.mark_sent(message_id, clock(), channel.name)
             outbox.remove(path)
@@ -227,8 +240,8 @@ def deliver_pending(db: StateDB, outbox: Outbox, channels: Sequence[Channel], cl
     configured = {c.name for c in channels}
     for name in ("mail", "webhook", "feed"):
         if name not in configured and outbox.pending(name):
-            log.warning("outbox: %d %s file(s) wait for a channel that is not configured; configure it or delete them from %s",
-                        len(outbox.pending(name)), name, outbox.folder)  # fmt: skip
+            log.warning("outbox: %s wait for a channel that is not configured; configure it or delete them from %s",
+                        count(len(outbox.pending(name)), f"{name} file"), outbox.folder)  # fmt: skip
     return report
 
 

@@ -18,15 +18,18 @@ import datetime as dt
 import email.policy
 import email.utils
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 import jinja2
 
-from summarize.digest.config import MailConfig, local_time, subject_fields
+from summarize.digest.config import MailConfig, subject_fields
+from summarize.digest.continuity import StoryThread
 from summarize.models import Briefing, StorySummary
 from summarize.outlets import web_url  # the one rule for live links: http(s) only
+from summarize.wording import local_time
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -64,9 +67,19 @@ def make_subject(template: str, briefing: Briefing, article_count: int, zone: dt
     return " ".join(subject.split())  # a header must not fold in odd places or carry newlines
 
 
-def digest_context(briefing: Briefing, subject: str, article_count: int, zone: dt.tzinfo | None = None) -> dict:
+def digest_context(
+    briefing: Briefing,
+    subject: str,
+    article_count: int,
+    zone: dt.tzinfo | None = None,
+    threads: Sequence[StoryThread] = (),
+    left_out: str = "",
+) -> dict:
     """Plain data for the templates: no model objects, links only for http(s) URLs; times in the reader's zone.
 
+    ``threads`` go with the stories (continuity: each story's id, its
+    "Developing: day N" marker and its earlier entries); ``left_out`` is the
+    line naming continuing stories left out as saying nothing new.
     ``notes`` (the pipeline's) are kept for custom templates; the package's
     templates leave them to the log and the JSON attachment.
     """
@@ -89,7 +102,11 @@ def digest_context(briefing: Briefing, subject: str, article_count: int, zone: d
         "model": briefing.model,
         "story_count": len(briefing.stories),
         "article_count": article_count,
-        "stories": [_story_context(story) for story in briefing.stories],
+        "stories": [
+            _story_context(story, thread, zone)
+            for story, thread in zip(briefing.stories, threads or [None] * len(briefing.stories), strict=True)
+        ],
+        "left_out": left_out,
         "notes": list(briefing.notes),
     }
 
@@ -110,14 +127,17 @@ def build_message(
     article_count: int,
     json_text: str | None = None,
     zone: dt.tzinfo | None = None,
+    threads: Sequence[StoryThread] = (),
+    left_out: str = "",
 ) -> EmailMessage:
     """The whole message: headers, text and HTML alternatives, optional JSON attachment.
 
     Dates (subject, body, ``Date`` header, attachment name) are in ``zone``,
-    the reader's time zone (None: the machine's local zone).
+    the reader's time zone (None: the machine's local zone). ``threads`` and
+    ``left_out``: see ``digest_context``.
     """
     subject = make_subject(mail.subject, briefing, article_count, zone)
-    context = digest_context(briefing, subject, article_count, zone)
+    context = digest_context(briefing, subject, article_count, zone, threads, left_out)
     text, html = render_bodies(context, mail.html_template, mail.text_template)
     message = EmailMessage(policy=email.policy.SMTP)
     message["Subject"] = subject
@@ -173,13 +193,20 @@ def _fix_boundaries(message: EmailMessage, content_hash: str) -> None:
         part.set_boundary(f"==briefing-{depth}-{content_hash[:24]}==")
 
 
-def _story_context(story: StorySummary) -> dict:
+def _story_context(story: StorySummary, thread: StoryThread | None, zone: dt.tzinfo | None) -> dict:
     from summarize.render import check_text, duplicate_text, factual_line
     from summarize.wording import date_text
 
     check = story.factual or {}
     flagged = [s for s in story.sentences if getattr(s, "unsupported", None)]
+    earlier, more = thread.links(zone) if thread else ([], 0)
     return {
+        "story_id": thread.story_id if thread else story.story_id,
+        "developing": thread.marker if thread else "",  # "Developing: day 3" for a continuing story
+        "day": thread.day if thread else 1,
+        "earlier": earlier,  # its latest earlier entries, newest first: date, date_text, headline
+        "earlier_more": more,  # earlier entries not listed
+        "previously": story.previously or "",  # the one-line recap, when [continuity] recap is on
         "headline": story.headline,
         "summary": story.summary,
         # Each sentence with the entities the factual check did not find in the sources (flag mode).

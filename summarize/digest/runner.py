@@ -12,12 +12,15 @@
 3. read the sources (folders, files, JSONL, RSS/Atom) and record each article's
    content hash with its first-seen time;
 4. take the articles in the window (first seen within ``since``, or not yet in
-   any sent digest); when none of them is new (all were sent before) stop with
-   EXIT_OK and one line, unless ``force``;
-5. build the briefing of the window with the summary cache, so that unchanged
-   stories are not summarised again;
-6. render the digest for every channel, record it (with its stories) and write
-   each channel's file to the outbox, then deliver them as in step 2.
+   any sent digest) that no sent digest covered (all of the window with
+   ``force``); when there are none stop with EXIT_OK and one line;
+5. match them against the stories of the digests sent within the look-back
+   (``summarize.digest.continuity``) and build the briefing with the summary
+   cache: a continuing story keeps its id and gets an update summary, one
+   whose update says nothing new is left out (one line names it);
+6. render the digest for every channel, record it (with its stories and
+   their articles' texts) and write each channel's file to the outbox, then
+   deliver them as in step 2.
 
 A dry run does steps 3 to 6 without the lock, without writing article or
 digest records, and writes each channel's file to ``outbox/dry-run/`` (or the
@@ -43,6 +46,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from summarize.digest.config import ConfigError, DigestConfig, format_duration, smtp_password, webhook_url
+from summarize.digest.continuity import (
+    Continuity,
+    EarlierStory,
+    Edition,
+    clear_given_dates,
+    date_undated,
+    earlier_stories,
+)
 from summarize.digest.delivery import (
     DeliveryReport,
     NewDigest,
@@ -58,13 +69,12 @@ from summarize.digest.state import (
     DigestRecord,
     StateDB,
     StateError,
-    StoryRecord,
     SummaryCache,
     article_hash,
     digest_content_hash,
-    story_key,
 )
-from summarize.models import Article
+from summarize.models import Article, Briefing
+from summarize.wording import count
 
 if TYPE_CHECKING:  # the pipeline (and its engines) is imported only when a briefing is built
     from summarize.pipeline import BriefingOptions
@@ -111,6 +121,8 @@ class RunResult:
     new_articles: int = 0
     cache_hits: int = 0
     cache_misses: int = 0
+    continuing: int = 0  # stories of the digest that continue a story of an earlier digest
+    left_out: int = 0  # continuing stories left out: nothing new since the last digest
 
 
 def run_digest(
@@ -194,13 +206,13 @@ def collect_articles(config: DigestConfig) -> tuple[list[Article], list[str]]:
     errors: list[str] = []
     if config.paths:
         result = read_articles([str(p) for p in config.paths])
-        log.info("sources: %d article(s) from %d path(s)", len(result.articles), len(config.paths))
+        log.info("sources: %s from %s", count(len(result.articles), "article"), count(len(config.paths), "path"))
         articles += result.articles
         errors += result.errors
     if config.feeds:
         feeds = read_feeds(config.feeds, timeout=config.feed_timeout)
-        for source, count in feeds.counts.items():
-            log.info("feed: %d article(s) from %s", count, source)
+        for source, number in feeds.counts.items():
+            log.info("feed: %s from %s", count(number, "article"), source)
         articles += feeds.articles
         errors += feeds.errors
     return articles, errors
@@ -235,13 +247,13 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
     else:
         waiting = sum(len(outbox.pending(c.name)) for c in channels)
         if waiting:
-            log.info("outbox: %d file(s) waiting; a dry run does not deliver them", waiting)
+            log.info("outbox: %s waiting; a dry run does not deliver them", count(waiting, "file"))
 
     articles, errors = collect_articles(config)
     for line in errors:
         log.warning("source: %s", line)
     if not articles and errors:
-        return RunResult(EXIT_FAILED, f"no articles could be read ({len(errors)} problem(s), see above)", delivered)
+        return RunResult(EXIT_FAILED, f"no articles could be read ({count(len(errors), 'problem')}, see above)", delivered)
     hashed = unique_articles(articles)
 
     now = clock()
@@ -259,16 +271,18 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
         window = [(a, h) for a, h in hashed if h not in sent]
         window_text = "not in any digest sent so far"
     new = [(a, h) for a, h in window if h not in sent]
-    log.info("window: %d of %d article(s) %s, %d new", len(window), len(hashed), window_text, len(new))
-    prefix = f"delivered {len(delivered)} waiting message(s); " if delivered else ""
+    log.info("window: %d of %s %s, %d new", len(window), count(len(hashed), "article"), window_text, len(new))
+    prefix = f"delivered {count(len(delivered), 'waiting message')}; " if delivered else ""
     if not window:
         return RunResult(EXIT_OK, f"{prefix}nothing new: no articles {window_text}", delivered)
     if not new and not options.force:
         return RunResult(
             EXIT_OK,
-            f"{prefix}nothing new: all {len(window)} article(s) in the window were sent before (--force sends them again)",
+            f"{prefix}nothing new: all {count(len(window), 'article')} in the window were sent before (--force sends them again)",
             delivered,
         )
+    # An article that a sent digest covered is not sent again as news (unless forced): continuity links its story.
+    chosen = window if options.force else new
 
     try:
         briefing_opts = briefing_options(config)
@@ -277,55 +291,72 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
     from summarize.engines import EngineError
     from summarize.pipeline import build_briefing
 
+    zone = config.zone()
+    dated, undated = date_undated(chosen, first_seen, zone)
+    hash_of = {a.id: h for a, h in dated}
+    earlier = _earlier_stories(db, now - config.lookback)
+    continuity = Continuity(earlier, hash_of, now=now, zone=zone, updates=not options.force)
     cache = SummaryCache(db, clock)
     try:
-        briefing = build_briefing([a for a, _ in window], briefing_opts, summary_cache=cache, now=now)
+        briefing = build_briefing([a for a, _ in dated], briefing_opts, summary_cache=cache, now=now,
+                                  earlier=continuity, recap=config.recap, group=continuity.group)  # fmt: skip
     except EngineError as exc:
         return RunResult(EXIT_FAILED, f"engine: {exc}", delivered)
+    clear_given_dates(briefing, undated)
     log.info(
-        "briefing: %d story(ies) from %d article(s); engine %s%s",
-        len(briefing.stories), len(window), briefing.engine, f", model {briefing.model}" if briefing.model else "",
+        "briefing: %s from %s; engine %s%s",
+        count(len(briefing.stories), "story"), count(len(chosen), "article"), briefing.engine,
+        f", model {briefing.model}" if briefing.model else "",
     )  # fmt: skip
-    log.info("summary cache: %d hit(s), %d miss(es); %d story(ies) summarised", cache.hits, cache.misses, cache.stores)
+    log.info("summary cache: %s, %s; %s summarised", count(cache.hits, "hit"), count(cache.misses, "miss"), count(cache.stores, "story"))
     db.prune_summaries(now - CACHE_TTL)
+    edition = continuity.edition(briefing)
+    log.info("continuity: %s, %d continuing (of %s within %s), %d left out as nothing new",
+             count(len(edition.shown) - edition.continuing, "new story"), edition.continuing,
+             count(len(earlier), "earlier story"), format_duration(config.lookback), len(edition.left_out))  # fmt: skip
+    shown = dataclasses.replace(briefing, stories=[summary for summary, _, _ in edition.shown])
     counts = dict(
-        stories=len(briefing.stories), articles=len(window), new_articles=len(new),
-        cache_hits=cache.hits, cache_misses=cache.misses,
+        stories=len(shown.stories), articles=shown.article_count, new_articles=len(new),
+        cache_hits=cache.hits, cache_misses=cache.misses, continuing=edition.continuing, left_out=len(edition.left_out),
     )  # fmt: skip
     if not briefing.stories:
         return RunResult(EXIT_OK, f"{prefix}nothing to send: no story left after cleaning the new articles", delivered, **counts)
+    if not shown.stories:
+        return RunResult(EXIT_OK, f"{prefix}nothing sent: {edition.left_out_line}", delivered, **counts)
 
-    hashes = [h for _, h in window]
+    hashes = [h for _, h in chosen]
     content_hash = digest_content_hash(hashes)
-    stories = _story_records(briefing, dict((a.id, h) for a, h in window))
-    zone = config.zone()
     sender = config.mail.sender if config.mail is not None else ""
     digest = NewDigest(
         message_id=make_message_id(now, content_hash, sender),
         created=now,
         content_hash=content_hash,
-        subject=make_subject(digest_subject_template(config), briefing, len(window), zone),
-        briefing=briefing,
-        article_count=len(window),
-        story_keys=tuple(s.story_key for s in stories),
+        subject=make_subject(digest_subject_template(config), shown, shown.article_count, zone),
+        briefing=shown,
+        article_count=shown.article_count,
+        story_keys=tuple(key for _, key, _ in edition.shown),
         zone=zone,
+        threads=tuple(thread for _, _, thread in edition.shown),
+        left_out=edition.left_out_line,
     )
     files = {c.name: (message_file_name(now, content_hash, c.name), c.render(digest)) for c in channels}
     log.info("digest: %s, %r; %s", digest.message_id, digest.subject, ", ".join(f"{n} {len(raw)} bytes" for n, (_, raw) in files.items()))
 
     if options.dry_run:
-        return _dry_run(options, outbox, files, briefing, len(window), digest.message_id, delivered, counts)
+        return _dry_run(options, outbox, files, shown, edition, digest.message_id, delivered, counts)
 
     db.add_digest(
         DigestRecord(
             message_id=digest.message_id, created=now, recipients=tuple(config.mail.recipients if config.mail else ()),
-            content_hash=content_hash, subject=digest.subject, stories=len(briefing.stories), articles=len(window),
+            content_hash=content_hash, subject=digest.subject, stories=len(shown.stories), articles=shown.article_count,
             outbox_file=str(outbox.folder / files[channels[0].name][0]),
         ),
         hashes,
-        stories,
+        edition.records(),
         [(name, file_name) for name, (file_name, _) in files.items()],
+        edition.texts(),
     )  # fmt: skip
+    db.prune_article_texts(now - config.lookback)
     written = []
     try:
         for file_name, raw in files.values():
@@ -342,26 +373,28 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
     outcomes = [outcome for message_id, _, outcome in report.delivered if message_id == digest.message_id]
     return RunResult(
         EXIT_OK,
-        f"{prefix}sent {digest.message_id}: {_stories(len(briefing.stories))} from {len(window)} article(s) "
-        f"({len(new)} new) {', '.join(outcomes)}",
+        f"{prefix}sent {digest.message_id}: {_contents(shown, edition, len(new))} {', '.join(outcomes)}",
         delivered, message_file=first, message_id=digest.message_id, **counts,
     )  # fmt: skip
 
 
-def _story_records(briefing, hash_of: dict[str, str]) -> list[StoryRecord]:
-    """The digest's stories as the state database keeps them (for history and, later, story continuity)."""
-    records = []
-    for position, story in enumerate(briefing.stories, 1):
-        hashes = tuple(sorted({hash_of[i] for i in story.article_ids if i in hash_of}))
-        sources = tuple(
-            {"title": s.title, "outlet": s.outlet, "date": s.date.isoformat() if s.date else None, "url": s.url}
-            for s in story.sources
-        )
-        records.append(StoryRecord(position, story_key(hashes), story.headline, story.summary, hashes, sources))
-    return records
+def _earlier_stories(db: StateDB, since: dt.datetime) -> list[EarlierStory]:
+    """The stories of the digests sent since ``since``, with their articles' kept texts."""
+    entries = db.story_entries(since)
+    texts = db.article_texts(h for entry in entries for h in entry.article_hashes)
+    return earlier_stories(entries, texts, db.first_shown(entry.story_id for entry in entries))
 
 
-def _dry_run(options, outbox, files, briefing, article_count, message_id, delivered, counts) -> RunResult:
+def _contents(briefing: Briefing, edition: Edition, new: int | None = None) -> str:
+    """``3 stories from 7 articles (5 new, 1 continuing, 1 left out: nothing new)``."""
+    text = f"{count(len(briefing.stories), 'story')} from {count(briefing.article_count, 'article')}"
+    extra = [f"{new} new"] if new is not None else []
+    extra += [f"{edition.continuing} continuing"] if edition.continuing else []
+    extra += [f"{len(edition.left_out)} left out: nothing new"] if edition.left_out else []
+    return text + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _dry_run(options, outbox, files, briefing, edition, message_id, delivered, counts) -> RunResult:
     """Write each channel's file to the dry-run folder, or the first one to ``output``; deliver nothing."""
     first_name, first_raw = next(iter(files.values()))
     try:
@@ -377,10 +410,10 @@ def _dry_run(options, outbox, files, briefing, article_count, message_id, delive
         where = options.output or outbox.dry_run_folder
         return RunResult(EXIT_FAILED, f"cannot write {where} ({exc.strerror or exc})", delivered, **counts)
     where = "stdout" if path == STDOUT else str(path)
-    others = f" (and {len(files) - 1} other channel file(s) beside it)" if len(files) > 1 and options.output is None else ""
+    others = f" (and {count(len(files) - 1, 'other channel file')} beside it)" if len(files) > 1 and options.output is None else ""
     return RunResult(
         EXIT_OK,
-        f"dry run: wrote {where}{others} ({_stories(len(briefing.stories))} from {article_count} article(s)); nothing sent",
+        f"dry run: wrote {where}{others} ({_contents(briefing, edition)}); nothing sent",
         delivered, message_file=None if path == STDOUT else path, message_id=message_id, **counts,
     )  # fmt: skip
 
@@ -402,7 +435,7 @@ def _unwritten(db, outbox, written, message_id, exc, delivered, counts) -> RunRe
 
 
 def _failure_line(report: DeliveryReport, outbox: Outbox) -> str:
-    done = f"; delivered meanwhile: {len(report.delivered)} file(s)" if report.delivered else ""
+    done = f"; delivered meanwhile: {count(len(report.delivered), 'file')}" if report.delivered else ""
     what = "the message stays" if list(report.failures) == ["mail"] else "what failed stays"
     return (
         f"delivery failed: {'; '.join(report.failures.values())}; {what} in the outbox {outbox.folder} "
@@ -424,6 +457,3 @@ def _same_kind(value: object, default: object) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return isinstance(value, type(default))
 
-
-def _stories(count: int) -> str:
-    return f"{count} {'story' if count == 1 else 'stories'}"

@@ -20,7 +20,13 @@ Tables:
 - ``digest_stories`` and ``story_articles``: each digest's stories in reading
   order, with headline, summary text, sources and the content hashes of their
   articles. ``story_key`` hashes the story's article hashes; ``story_id`` is
-  left NULL for story continuity to fill (a stable id across digests).
+  the story's stable id across digests (story continuity, see
+  ``summarize.digest.continuity``); ``shown`` is 0 for a continuing story
+  left out of the digest because its update said nothing new.
+- ``article_texts``: the cleaned title and text (zlib-compressed) and the date
+  of each article of a digest's stories, for matching later stories against
+  them; kept only while a digest within the continuity look-back covers the
+  article (``prune_article_texts``).
 - ``feed_entries``: the entries of the feed file, newest kept, as written.
 
 ``PRAGMA user_version`` holds the schema version; ``StateDB`` creates or
@@ -43,13 +49,14 @@ import json
 import sqlite3
 import threading
 import unicodedata
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from summarize.models import Article, Source, StorySummary, SummarySentence
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Seconds a write waits for another process that holds the database's write lock.
 BUSY_TIMEOUT = 30.0
 
@@ -130,6 +137,19 @@ MIGRATIONS: list[str] = [
         data TEXT NOT NULL
     );
     """,
+    # Version 3: story continuity. Stories recorded before it keep their own id
+    # (their key's first characters, as history showed them); no article texts
+    # were kept then, so they continue only through an article sent again.
+    """
+    ALTER TABLE digest_stories ADD COLUMN shown INTEGER NOT NULL DEFAULT 1;
+    UPDATE digest_stories SET story_id = substr(story_key, 1, 12) WHERE story_id IS NULL;
+    CREATE TABLE article_texts (
+        hash TEXT PRIMARY KEY,
+        title TEXT,
+        day TEXT,
+        text BLOB NOT NULL
+    );
+    """,
 ]
 CHANNEL_STATUSES = ("pending", "sent", "dropped")
 
@@ -179,6 +199,31 @@ class StoryRecord:
     article_hashes: tuple[str, ...]
     sources: tuple[dict, ...] = ()  # {"title", "outlet", "date", "url"}
     story_id: str | None = None
+    shown: bool = True  # False: a continuing story left out, its update said nothing new
+
+
+@dataclass(frozen=True)
+class StoryEntry:
+    """One story of a sent digest, as story continuity reads it back."""
+
+    story_id: str
+    digest_id: str
+    created: dt.datetime  # when the digest was made
+    story_key: str
+    headline: str
+    summary: str
+    shown: bool
+    article_hashes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    """An article of a digest's story as kept for matching: cleaned title and text, and its date."""
+
+    hash: str
+    title: str | None
+    text: str
+    day: dt.date | None  # the article's date, else the day it was first seen (the reader's zone)
 
 
 def story_key(article_hashes: Iterable[str]) -> str:
@@ -332,8 +377,10 @@ class StateDB:
         article_hashes: Iterable[str],
         stories: Sequence[StoryRecord] = (),
         channels: Sequence[tuple[str, str | None]] = (),
+        texts: Sequence[ArticleText] = (),
     ) -> None:
-        """Record a digest (not yet sent), its articles, its stories and one pending delivery per ``(channel, file)``."""
+        """Record a digest (not yet sent), its articles, its stories, one pending delivery per ``(channel, file)``
+        and the texts of its stories' articles (for continuity)."""
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO digests (message_id, created, sent_at, recipients, content_hash, subject, stories, "
@@ -355,12 +402,17 @@ class StateDB:
                 [(record.message_id, h) for h in set(article_hashes)],
             )
             conn.executemany(
-                "INSERT INTO digest_stories (message_id, position, story_key, story_id, headline, summary, sources) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO digest_stories (message_id, position, story_key, story_id, headline, summary, sources, shown) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (record.message_id, s.position, s.story_key, s.story_id, s.headline, s.summary, json.dumps(list(s.sources)))
+                    (record.message_id, s.position, s.story_key, s.story_id, s.headline, s.summary,
+                     json.dumps(list(s.sources)), int(s.shown))
                     for s in stories
                 ],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO article_texts (hash, title, day, text) VALUES (?, ?, ?, ?)",
+                [(t.hash, t.title, t.day.isoformat() if t.day else None, _pack(t.text)) for t in texts],
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO story_articles (message_id, position, hash) VALUES (?, ?, ?)",
@@ -454,9 +506,9 @@ class StateDB:
     # -- stories ------------------------------------------------------------------
 
     def stories(self, message_id: str) -> list[StoryRecord]:
-        """A digest's stories in reading order."""
+        """A digest's stories in reading order (those left out as nothing new last)."""
         rows = self._read(
-            "SELECT position, story_key, headline, summary, sources, story_id FROM digest_stories "
+            "SELECT position, story_key, headline, summary, sources, story_id, shown FROM digest_stories "
             "WHERE message_id = ? ORDER BY position",
             (message_id,),
         )
@@ -464,9 +516,65 @@ class StateDB:
         for position, digest in self._read("SELECT position, hash FROM story_articles WHERE message_id = ?", (message_id,)):
             hashes.setdefault(position, []).append(digest)
         return [
-            StoryRecord(position, key, headline, summary, tuple(sorted(hashes.get(position, []))), tuple(json.loads(sources)), story_id)
-            for position, key, headline, summary, sources, story_id in rows
+            StoryRecord(position, key, headline, summary, tuple(sorted(hashes.get(position, []))), tuple(json.loads(sources)),
+                        story_id, bool(shown))  # fmt: skip
+            for position, key, headline, summary, sources, story_id, shown in rows
         ]
+
+    # -- story continuity ---------------------------------------------------------
+
+    def story_entries(self, since: dt.datetime) -> list[StoryEntry]:
+        """The stories of the digests made since ``since`` and sent, oldest first (a digest's in reading order)."""
+        sent_since = "JOIN digests d USING (message_id) WHERE d.sent_at IS NOT NULL AND d.created >= ?"
+        hashes: dict[tuple[str, int], list[str]] = {}
+        for message_id, position, digest in self._read(
+            f"SELECT a.message_id, a.position, a.hash FROM story_articles a {sent_since}", (_stamp(since),)
+        ):
+            hashes.setdefault((message_id, position), []).append(digest)
+        rows = self._read(
+            "SELECT s.story_id, s.message_id, d.created, s.position, s.story_key, s.headline, s.summary, s.shown "
+            f"FROM digest_stories s {sent_since} AND s.story_id IS NOT NULL ORDER BY d.created, s.message_id, s.position",
+            (_stamp(since),),
+        )
+        return [
+            StoryEntry(story_id, message_id, _parse(created), key, headline, summary, bool(shown),
+                       tuple(sorted(hashes.get((message_id, position), []))))  # fmt: skip
+            for story_id, message_id, created, position, key, headline, summary, shown in rows
+        ]
+
+    def first_shown(self, story_ids: Iterable[str]) -> dict[str, dt.datetime]:
+        """When each story was first in a sent digest (shown, not left out); stories never shown are absent."""
+        found = {}
+        for batch in _batches(sorted(set(story_ids))):
+            rows = self._read(
+                "SELECT s.story_id, MIN(d.created) FROM digest_stories s JOIN digests d USING (message_id) "
+                f"WHERE d.sent_at IS NOT NULL AND s.shown = 1 AND s.story_id IN ({_marks(batch)}) GROUP BY s.story_id",
+                batch,
+            )
+            found.update({story_id: _parse(created) for story_id, created in rows})
+        return found
+
+    def article_texts(self, hashes: Iterable[str]) -> dict[str, ArticleText]:
+        """The kept texts of the articles ``hashes`` (pruned ones are absent)."""
+        found = {}
+        for batch in _batches(sorted(set(hashes))):
+            rows = self._read(f"SELECT hash, title, day, text FROM article_texts WHERE hash IN ({_marks(batch)})", batch)
+            for digest, title, day, text in rows:
+                found[digest] = ArticleText(digest, title, _unpack(text), dt.date.fromisoformat(day) if day else None)
+        return found
+
+    def prune_article_texts(self, before: dt.datetime) -> int:
+        """Drop the texts of articles that no digest made since ``before`` covers; return how many."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "DELETE FROM article_texts WHERE hash NOT IN "
+                "(SELECT a.hash FROM story_articles a JOIN digests d USING (message_id) WHERE d.created >= ?)",
+                (_stamp(before),),
+            )
+        return cursor.rowcount
+
+    def count_article_texts(self) -> int:
+        return self._read("SELECT COUNT(*) FROM article_texts")[0][0]
 
     def story_mentions(self, key_prefix: str) -> list[tuple[str, StoryRecord]]:
         """The story whose key (or story id) starts with ``key_prefix`` and every digest story sharing an article with it.
@@ -720,6 +828,15 @@ def _json_default(value: object) -> object:
 def _known_fields(cls, data: dict) -> dict:
     names = {f.name for f in dataclasses.fields(cls)}
     return {k: v for k, v in data.items() if k in names}
+
+
+def _pack(text: str) -> bytes:
+    # Article texts would be most of the file; zlib stores news text in about half its size.
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def _unpack(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8")
 
 
 def _marks(batch: Sequence[str]) -> str:

@@ -1,8 +1,11 @@
 """The digest as incoming-webhook posts: Slack, Mattermost and Discord, and posting them with httpx.
 
-``webhook_posts(briefing, fmt, title, ...)`` is pure: it returns the JSON
-bodies to post, in order, each within the limits of the service (a long digest
-becomes several posts; nothing is cut off):
+``webhook_posts(briefing, fmt, title, threads, left_out)`` is pure: it
+returns the JSON bodies to post, in order, each within the limits of the
+service (a long digest becomes several posts; nothing is cut off). A
+continuing story carries its marker ("Developing: day 3") in italics under
+its headline, and its "Previously:" recap when there is one; the line naming
+the continuing stories left out (nothing new) closes the digest.
 
 - ``slack``: Block Kit (``header``, a ``section`` per story in mrkdwn, a
   ``context`` line of sources), at most 50 blocks and 3,000 characters per
@@ -31,12 +34,15 @@ import re
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import httpx
 
+from summarize.digest.continuity import StoryThread
 from summarize.digest.mail import is_web_url
 from summarize.digest.send import DeliveryError
 from summarize.models import Briefing, StorySummary
+from summarize.wording import count
 
 SLACK_MAX_BLOCKS = 50
 SLACK_SECTION_CHARS = 3000
@@ -54,15 +60,23 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 _MENTION = re.compile(r"@(?=\w)")
 
 
-def webhook_posts(briefing: Briefing, fmt: str, title: str) -> list[dict]:
-    """The JSON bodies that post ``briefing`` to a ``fmt`` webhook, in order."""
-    stories = [_story_parts(number, story) for number, story in enumerate(briefing.stories, 1)]
+def webhook_posts(
+    briefing: Briefing, fmt: str, title: str, threads: Sequence[StoryThread] = (), left_out: str = ""
+) -> list[dict]:
+    """The JSON bodies that post ``briefing`` to a ``fmt`` webhook, in order.
+
+    ``threads`` go with the stories (empty: no continuity); ``left_out`` is
+    the line naming continuing stories left out ("" when none).
+    """
+    markers = [thread.marker for thread in threads] or [""] * len(briefing.stories)
+    stories = [_story_parts(number, story, marker)
+               for number, (story, marker) in enumerate(zip(briefing.stories, markers, strict=True), 1)]  # fmt: skip
     if fmt == "slack":
-        return _slack(title, stories)
+        return _slack(title, stories, left_out)
     if fmt == "mattermost":
-        return _mattermost(title, stories)
+        return _mattermost(title, stories, left_out)
     if fmt == "discord":
-        return _discord(title, stories)
+        return _discord(title, stories, left_out)
     raise ValueError(f"unknown webhook format {fmt!r}")
 
 
@@ -108,7 +122,7 @@ def post_webhook(
                 if attempt < retries and wait <= MAX_RETRY_WAIT:
                     sleep(wait)
                     continue
-                raise DeliveryError(f"{where}: {reply} after {attempt + 1} attempt(s)")
+                raise DeliveryError(f"{where}: {reply} after {count(attempt + 1, 'attempt')}")
             hint = " (check the webhook URL)" if response.status_code in (401, 403, 404, 410) else ""
             raise DeliveryError(f"{where}: {reply}{hint}")
         raise AssertionError("unreachable")
@@ -120,14 +134,20 @@ def post_webhook(
 # -- the services' shapes ------------------------------------------------------------
 
 
+@dataclass
 class _StoryParts:
     """One story as plain pieces; each service escapes and lays them out."""
 
-    def __init__(self, number: int, headline: str, summary: str, sources: list[tuple[str, str | None]], link: str | None):
-        self.number, self.headline, self.summary, self.sources, self.link = number, headline, summary, sources, link
+    number: int
+    headline: str
+    summary: str
+    sources: list[tuple[str, str | None]]
+    link: str | None
+    marker: str = ""  # "Developing: day 3" for a continuing story
+    previously: str = ""  # the recap line, when there is one
 
 
-def _story_parts(number: int, story: StorySummary) -> _StoryParts:
+def _story_parts(number: int, story: StorySummary, marker: str = "") -> _StoryParts:
     sources = []
     for source in story.sources:
         if source.duplicate_of:
@@ -135,10 +155,10 @@ def _story_parts(number: int, story: StorySummary) -> _StoryParts:
         url = source.url if is_web_url(source.url) else None
         sources.append((source.outlet or source.title, url))
     link = next((url for _, url in sources if url), None)
-    return _StoryParts(number, story.headline, story.summary or "(no summary)", sources, link)
+    return _StoryParts(number, story.headline, story.summary or "(no summary)", sources, link, marker, story.previously or "")
 
 
-def _slack(title: str, stories: list[_StoryParts]) -> list[dict]:
+def _slack(title: str, stories: list[_StoryParts], left_out: str = "") -> list[dict]:
     head: list[dict]
     if len(title) <= SLACK_HEADER_CHARS:
         head = [{"type": "header", "text": {"type": "plain_text", "text": title, "emoji": False}}]
@@ -146,13 +166,19 @@ def _slack(title: str, stories: list[_StoryParts]) -> list[dict]:
         head = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{_slack_escape(title)}*"}}]
     groups = []
     for story in stories:
-        text = f"*{story.number}. {_slack_escape(story.headline)}*\n{_slack_escape(story.summary)}"
+        text = f"*{story.number}. {_slack_escape(story.headline)}*\n"
+        text += f"_{_slack_escape(story.marker)}_\n" if story.marker else ""
+        text += _slack_escape(story.summary)
+        text += f"\n_Previously: {_slack_escape(story.previously)}_" if story.previously else ""
         blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in split_text(text, SLACK_SECTION_CHARS)]
         if story.sources:
             line = "Sources: " + ", ".join(_slack_link(name, url) for name, url in story.sources)
             blocks += [{"type": "context", "elements": [{"type": "mrkdwn", "text": piece}]} for piece in split_text(line, SLACK_SECTION_CHARS)]
         blocks.append({"type": "divider"})
         groups.append(blocks)
+    if left_out:
+        groups.append([{"type": "context", "elements": [{"type": "mrkdwn", "text": piece}]}
+                       for piece in split_text(_slack_escape(left_out), SLACK_SECTION_CHARS)])  # fmt: skip
     posts = _pack(groups, lambda blocks: len(blocks) <= SLACK_MAX_BLOCKS - len(head))
     headlines = "; ".join(f"{s.number}. {s.headline}" for s in stories)
     bodies = []
@@ -163,14 +189,19 @@ def _slack(title: str, stories: list[_StoryParts]) -> list[dict]:
     return bodies
 
 
-def _mattermost(title: str, stories: list[_StoryParts]) -> list[dict]:
+def _mattermost(title: str, stories: list[_StoryParts], left_out: str = "") -> list[dict]:
     groups = []
     for story in stories:
-        lines = [f"#### {story.number}. {_markdown_escape(story.headline)}", "", _markdown_escape(story.summary)]
+        lines = [f"#### {story.number}. {_markdown_escape(story.headline)}"]
+        lines += [f"_{_markdown_escape(story.marker)}_"] if story.marker else []
+        lines += ["", _markdown_escape(story.summary)]
+        lines += ["", f"_Previously: {_markdown_escape(story.previously)}_"] if story.previously else []
         if story.sources:
             lines += ["", "Sources: " + ", ".join(_markdown_link(name, url) for name, url in story.sources)]
         # A story longer than a whole post (a huge summary budget) is split over posts at word boundaries.
         groups.append(split_text("\n".join(lines), MATTERMOST_POST_CHARS - len(title) - 40))
+    if left_out:
+        groups.append(split_text(f"_{_markdown_escape(left_out)}_", MATTERMOST_POST_CHARS - len(title) - 40))
     pieces = [piece for group in groups for piece in group]
     posts = _pack([[p] for p in pieces], lambda items: len("\n\n".join(items)) <= MATTERMOST_POST_CHARS - len(title) - 40)
     return [
@@ -179,10 +210,12 @@ def _mattermost(title: str, stories: list[_StoryParts]) -> list[dict]:
     ]
 
 
-def _discord(title: str, stories: list[_StoryParts]) -> list[dict]:
+def _discord(title: str, stories: list[_StoryParts], left_out: str = "") -> list[dict]:
     groups = []
     for story in stories:
-        description = _markdown_escape(story.summary)
+        description = f"*{_markdown_escape(story.marker)}*\n\n" if story.marker else ""
+        description += _markdown_escape(story.summary)
+        description += f"\n\n*Previously: {_markdown_escape(story.previously)}*" if story.previously else ""
         if story.sources:
             description += "\n\nSources: " + ", ".join(_markdown_link(name, url) for name, url in story.sources)
         heading = f"{story.number}. {story.headline}"
@@ -198,6 +231,8 @@ def _discord(title: str, stories: list[_StoryParts]) -> list[dict]:
                     embed["url"] = story.link
             embeds.append(embed)
         groups.append(embeds)
+    if left_out:
+        groups.append([{"description": piece} for piece in split_text(_markdown_escape(left_out), DISCORD_DESCRIPTION_CHARS)])
     size = lambda embeds: sum(len(e.get("title", "")) + len(e["description"]) for e in embeds)  # noqa: E731
     posts = _pack(groups, lambda embeds: len(embeds) <= DISCORD_EMBEDS and size(embeds) <= DISCORD_EMBED_TOTAL)
     content = _markdown_escape(title)

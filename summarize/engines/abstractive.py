@@ -29,11 +29,34 @@ HUB_PROBE_TIMEOUT_S = 3.0
 FALLBACK_MAX_INPUT_TOKENS = 512
 
 
+DEVICE_TYPES = ("cpu", "cuda", "mps")
+
+
 def pick_device(requested: str | None = None) -> str:
-    """``requested`` when given, else cuda, then mps, then cpu."""
+    """``requested`` when this torch can use it, else cuda, then mps, then cpu.
+
+    Raises EngineError (one line) for a device this build of torch cannot
+    use: an unknown name ("bogus", "tpu"), ``cuda`` on the CPU build of torch
+    or without a GPU, a GPU index that does not exist, ``mps`` off Apple
+    silicon. Checked before any weights are loaded.
+    """
     import torch
 
     if requested:
+        try:
+            device = torch.device(requested)
+        except (RuntimeError, ValueError):
+            raise EngineError(f"unknown device {requested!r}: expected cpu, cuda, cuda:N or mps") from None
+        if device.type not in DEVICE_TYPES:
+            raise EngineError(f"unsupported device {requested!r}: expected cpu, cuda, cuda:N or mps")
+        if device.type == "cuda":
+            if not torch.cuda.is_available():
+                build = "the CPU build of torch" if torch.version.cuda is None else "no CUDA GPU visible"
+                raise EngineError(f"device {requested!r} is not available: {build} ({torch.__version__}); use --device cpu")
+            if device.index is not None and device.index >= torch.cuda.device_count():
+                raise EngineError(f"device {requested!r} does not exist: {torch.cuda.device_count()} CUDA device(s)")
+        if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise EngineError(f"device {requested!r} is not available on this machine; use --device cpu")
         return requested
     if torch.cuda.is_available():
         return "cuda"
@@ -93,9 +116,10 @@ class AbstractiveSummarizer(Summarizer):
         if self.quantized:
             self._model = _quantize_int8(self._model, self.device)
         self.family = _family(self._model.config, self.model)
-        self.prompt = load_prompt_template(self.family, prompt_template)
-        self._prompt_overhead = self.count_tokens(self.prompt.render(text=""))
+        self.prompt, empty_prompt = _load_prompt(self.family, prompt_template)
+        self._prompt_overhead = self.count_tokens(empty_prompt)
         self.max_input_tokens = self._model_input_limit() - self._prompt_overhead
+        _check_generation(self.generation, self._model, self.model)
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` under the model's tokenizer, special tokens included."""
@@ -212,24 +236,79 @@ def resolve_model(model: str) -> tuple[str, bool]:
 
 
 def _from_pretrained(model: str, torch_dtype, local_files_only: bool):
-    """Tokenizer and model through the Auto classes; EngineError on failure."""
+    """Tokenizer and model through the Auto classes; EngineError on failure.
+
+    Weights are read from safetensors only and no code from the checkpoint
+    is ever run (``use_safetensors=True``, ``trust_remote_code=False``): a
+    pickle checkpoint (``pytorch_model.bin``) can execute code when loaded.
+    """
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
+    _require_safetensors(model)
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=local_files_only)
-        kwargs = {"local_files_only": local_files_only}
+        tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=local_files_only, trust_remote_code=False)
+        kwargs = {"local_files_only": local_files_only, "use_safetensors": True, "trust_remote_code": False}
         if torch_dtype is not None:
             kwargs["dtype"] = torch_dtype
         seq2seq = AutoModelForSeq2SeqLM.from_pretrained(model, **kwargs)
-    except (OSError, ValueError, KeyError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - a broken checkpoint fails in library-specific ways (SafetensorError, ...)
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         if local_files_only and not Path(model).exists():
             raise EngineError(f"{model}: not found in the local cache ({reason})") from None
         raise EngineError(f"{model}: cannot load a seq2seq model ({reason})") from None
     return tokenizer, seq2seq
+
+
+def _require_safetensors(model: str) -> None:
+    """EngineError for a local model directory whose weights exist only as a pickle."""
+    path = Path(model)
+    if not path.is_dir() or any(path.glob("*.safetensors")) or (path / "model.safetensors.index.json").exists():
+        return
+    pickles = sorted(p.name for p in path.glob("*.bin")) + sorted(p.name for p in path.glob("*.pt*"))
+    if pickles:
+        raise EngineError(
+            f"{model}: weights only as a pickle ({pickles[0]}), which can run code when loaded; "
+            "only safetensors are loaded (convert it with transformers' save_pretrained(safe_serialization=True))"
+        )
+    raise EngineError(f"{model}: no model weights (model.safetensors) in the directory")
+
+
+def _load_prompt(family: str, override: str | Path | None):
+    """The prompt template and its rendering of an empty text; EngineError naming a bad template."""
+    import jinja2
+
+    from summarize.prompts import PromptError
+
+    try:
+        template = load_prompt_template(family, override)
+        return template, template.render(text="")
+    except PromptError as exc:
+        raise EngineError(str(exc)) from None
+    except jinja2.TemplateError as exc:  # an undefined variable shows when rendering
+        raise EngineError(f"{override or family}: prompt template cannot be rendered ({exc.message or exc})") from None
+
+
+def _check_generation(generation: dict, model, model_id: str) -> None:
+    """EngineError for ``max_new_tokens`` beyond the decoder's learned positions.
+
+    Models with absolute position embeddings (BART, PEGASUS, LED) cannot
+    generate past them (an IndexError deep in generation otherwise); the
+    decoder start token takes one position.
+    """
+    max_new = generation.get("max_new_tokens")
+    config = model.config
+    positions = getattr(config, "max_decoder_position_embeddings", None) or getattr(
+        config, "max_position_embeddings", None)
+    if max_new is None or not positions or getattr(config, "model_type", "") in ("t5", "mt5", "umt5"):
+        return  # T5's relative positions have no such limit
+    if max_new > positions - 1:
+        raise EngineError(
+            f"--max-new-tokens {max_new} is more than {model_id} can generate ({positions} decoder positions); "
+            f"use at most {positions - 1}"
+        )
 
 
 def _quantize_int8(model, device: str):

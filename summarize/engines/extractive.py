@@ -58,7 +58,6 @@ from __future__ import annotations
 import heapq
 import re
 from dataclasses import dataclass
-from itertools import chain
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -165,7 +164,7 @@ class ExtractiveSummarizer(SentenceSelector):
             codes[token] = 2 * stem_id + (token in stop)
 
     def _candidates(self, chunk: Chunk) -> _Candidates | None:
-        kept: list[tuple[str, str, str, int]] = []  # text, its key, article id, position
+        kept: list[tuple[str, str, int]] = []  # text, article id, position
         seen: set[str] = set()
         for sentence in chunk.sentences:
             text = sentence.text.strip()
@@ -176,53 +175,49 @@ class ExtractiveSummarizer(SentenceSelector):
             key = sentence_key(text)  # its words, case-folded
             if key and key not in seen:
                 seen.add(key)
-                kept.append((text, key, sentence.article_id, sentence.position))
+                kept.append((text, sentence.article_id, sentence.position))
+        del seen
         if not kept:
             return None
-        texts = [text for text, _, _, _ in kept]
-        positions = [position for _, _, _, position in kept]
+        texts = [text for text, _, _ in kept]
+        positions = [position for _, _, position in kept]
         words = list(map(word_count, texts))
         eligible = [n >= MIN_WORDS and ends_sentence(t) for t, n in zip(texts, words)]
         if not any(eligible):
             eligible = [True] * len(texts)
         dangling = [_DANGLING.match(text) is not None for text in texts]
-        token_lists = list(map(sentence_tokens, texts))
-        known_token_lists = list(map(sentence_tokens, chunk.known))
-        index = {(article, position): i for i, (_, _, article, position) in enumerate(kept)}
-        successor = [index.get((article, position + 1), -1) for _, _, article, position in kept]
+        index = {(article, position): i for i, (_, article, position) in enumerate(kept)}
+        successor = [index.get((article, position + 1), -1) for _, article, position in kept]
+        del index, kept
 
         # Bigram concepts. Plain Python, not numpy: stories hold tens to a few
         # hundred sentences, where numpy's per-call overhead costs more than it saves.
-        missing = set(chain.from_iterable(token_lists + known_token_lists)).difference(self._codes)
-        if missing:
-            if len(self._codes) + len(missing) > _MAX_CACHED_TOKENS:  # a long-lived process: start afresh
-                self._codes.clear()
-                self._stem_ids.clear()
-                missing = set(chain.from_iterable(token_lists + known_token_lists))
-            self._encode(missing)
-        code_of = self._codes
+        # Each sentence's words are encoded and dropped at once, so a story of
+        # hundreds of thousands of sentences never holds all of its words.
+        if len(self._codes) > _MAX_CACHED_TOKENS:  # a long-lived process: start afresh (between chunks)
+            self._codes.clear()
+            self._stem_ids.clear()
         concept_ids: dict[int, int] = {}
-        concepts: list[tuple[int, ...]] = []
-        for tokens in token_lists:
-            codes = [code_of[t] for t in tokens]
-            concepts.append(tuple({
-                concept_ids.setdefault((a >> 1) * _STEM_ID_LIMIT + (b >> 1), len(concept_ids))
-                for a, b in zip(codes, codes[1:])
-                if not a & b & 1  # both stop words: no concept
-            }))
+        concepts = [tuple({concept_ids.setdefault(key, len(concept_ids)) for key in self._bigram_keys(text)}) for text in texts]
         # A concept's weight: the number of (distinct) sentences of the story that state it.
         weights = [0] * len(concept_ids)
         for ids in concepts:
             for k in ids:
                 weights[k] += 1
         known = set()
-        for tokens in known_token_lists:  # the known concepts that the story states
-            codes = [code_of[t] for t in tokens]
-            known.update(
-                concept_ids.get((a >> 1) * _STEM_ID_LIMIT + (b >> 1), -1) for a, b in zip(codes, codes[1:]) if not a & b & 1
-            )
+        for text in chunk.known:  # the known concepts that the story states
+            known.update(concept_ids.get(key, -1) for key in self._bigram_keys(text))
         known.discard(-1)
         return _Candidates(texts, words, positions, eligible, dangling, successor, concepts, weights, frozenset(known))
+
+    def _bigram_keys(self, text: str) -> list[int]:
+        """The concept keys of ``text``'s word bigrams (a bigram of two stop words has none)."""
+        tokens = sentence_tokens(text)
+        missing = {t for t in tokens if t not in self._codes}
+        if missing:
+            self._encode(missing)
+        codes = [self._codes[t] for t in tokens]
+        return [(a >> 1) * _STEM_ID_LIMIT + (b >> 1) for a, b in zip(codes, codes[1:]) if not a & b & 1]
 
 
 def _greedy(c: _Candidates, max_words: int) -> list[int]:

@@ -100,8 +100,9 @@ class TransformersExtractor:
         local = Path(model).expanduser()
         source = str(local) if local.exists() else model
         try:
-            self._pipe = pipeline(
-                "token-classification", model=source, aggregation_strategy="simple", device=device or "cpu"
+            self._pipe = pipeline(  # safetensors only, no code from the checkpoint (as every model here)
+                "token-classification", model=source, aggregation_strategy="simple", device=device or "cpu",
+                trust_remote_code=False, model_kwargs={"use_safetensors": True},
             )
         except Exception as exc:  # noqa: BLE001 - any loading failure is a user-facing one-liner
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -378,11 +378,12 @@ class _Evidence:
     capitalised: Counter  # lower-cased forms seen capitalised mid-sentence
 
     @classmethod
-    def of(cls, tokens: list[_Token]) -> _Evidence:
+    def of(cls, tokens: list[_Token], words: frozenset[str] | None = None) -> _Evidence:
+        """The evidence of ``tokens``; with ``words``, of those words (lower-cased) only."""
         lower: set[str] = set()
         cap: Counter = Counter()
         for tok in tokens:
-            if tok.kind != "word" or tok.shout:
+            if tok.kind != "word" or tok.shout or (words is not None and tok.lower not in words):
                 continue
             if tok.text.islower():
                 lower.add(tok.text)
@@ -395,14 +396,39 @@ class _Evidence:
         self.capitalised.update(other.capitalised)
 
 
+def _evidence_words(tokens: list[_Token]) -> frozenset[str]:
+    """The words whose case evidence extraction may ask for: sentence-initial words
+    that are not function words (see ``_drop_uninformative_start``)."""
+    return frozenset(t.lower for t in tokens if t.initial and t.kind == "word" and t.lower not in lx.FUNCTION_WORDS)
+
+
 @functools.lru_cache(maxsize=16)
-def _context_evidence(texts: tuple[str, ...]) -> _Evidence:
-    """Case evidence of context texts, cached: a story's sources serve many checks."""
+def _context_evidence(texts: tuple[str, ...], words: frozenset[str]) -> _Evidence:
+    """Case evidence of the context texts about ``words``, cached: a story's sources serve many checks.
+
+    Only the lines that hold one of ``words`` are tokenised, one at a time, so
+    memory and time follow what the checked text asks about, not the size of
+    the context (a 50 MB source would otherwise become millions of tokens).
+    Line breaks end sentences (as in ``summarize.sentences``), so a line's
+    sentence starts are those the whole text has.
+    """
     evidence = _Evidence(set(), Counter())
+    if not words:
+        return evidence
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
     for text in texts:
-        tokens = _tokenize(text)
-        _mark_positions(text, tokens)
-        evidence.add(_Evidence.of(tokens))
+        line_end = -1
+        for match in pattern.finditer(text):
+            if match.start() <= line_end:
+                continue  # this line was read already
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            line_end = text.find("\n", match.end())
+            line_end = len(text) if line_end < 0 else line_end
+            line = text[line_start:line_end]
+            tokens = _tokenize(line)
+            _mark_positions(line, tokens)
+            evidence.add(_Evidence.of(tokens, words))
     return evidence
 
 
@@ -579,7 +605,7 @@ class RuleExtractor:
         taken = {k for i, j, _ in numeric for k in range(i, j)}
         evidence = _Evidence.of(tokens)
         if context:
-            evidence.add(_context_evidence(tuple(context)))
+            evidence.add(_context_evidence(tuple(context), _evidence_words(tokens)))
 
         names: list[_Name] = []
         for sentence in sentences:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 from summarize.facts import lexicon as lx
 from summarize.facts.entities import NUMERIC_LABELS, Entity, extract_entities
+from summarize.sentences import sentence_key, split_sentences
 
 FUZZY_THRESHOLD = 0.85
 FUZZY_MIN_LENGTH = 5
@@ -305,22 +306,80 @@ class FactualCheck:
         }
 
 
-def _check(entities: Sequence[Entity], index: SourceIndex) -> FactualCheck:
+def _check(entities: Sequence[Entity], sources: Sequence[str], copied: Sequence[tuple[int, int]] = ()) -> FactualCheck:
+    """Check ``entities`` against ``sources``; those inside a ``copied`` span are supported.
+
+    A copied span is a sentence that stands in a source as it is: its
+    entities are found there by construction. The sources are indexed only
+    when an entity outside such spans needs looking up, so an extractive
+    summary of a huge story costs no index of it.
+    """
     check = FactualCheck()
+    index: SourceIndex | None = None
     for e in distinct_entities(entities):
         check.entities.append(e.text)
         check.labels[e.text] = e.label
-        (check.supported if index.supports(e) else check.unsupported).append(e.text)
+        if any(start <= e.start and e.end <= end for start, end in copied):
+            supported = True
+        else:
+            index = index or SourceIndex.of(sources)
+            supported = index.supports(e)
+        (check.supported if supported else check.unsupported).append(e.text)
     return check
 
 
-def check_summary(summary: str, sources: Sequence[str], backend: str = "rules") -> FactualCheck:
+def copied_from_sources(sentences: Sequence[str], sources: Sequence[str]) -> list[bool]:
+    """For each sentence, whether it stands in one of ``sources`` as it is: word for word,
+    ignoring case (an engine may recapitalise after cutting a dateline), or ignoring
+    case, spacing and punctuation (``sentence_key``).
+
+    Such a sentence is supported by construction (extractive engines copy
+    sentences), so only the others need the entity check. Sources are
+    compared one at a time, so no copy of all of them is made.
+    """
+    copied = [False] * len(sentences)
+    for source in sources:
+        pending = [i for i, done in enumerate(copied) if not done]
+        if not pending:
+            break
+        for i in pending:
+            copied[i] = sentences[i] in source
+        pending = [i for i in pending if not copied[i]]
+        if pending:
+            folded = source.casefold()
+            for i in pending:
+                copied[i] = sentences[i].casefold() in folded
+            del folded
+            pending = [i for i in pending if not copied[i]]
+        if pending:
+            keyed = f" {sentence_key(source)} "
+            for i in pending:
+                copied[i] = f" {sentence_key(sentences[i])} " in keyed
+    return copied
+
+
+def check_summary(
+    summary: str, sources: Sequence[str], backend: str = "rules", sentences: Sequence[str] | None = None
+) -> FactualCheck:
     """Check the entities of ``summary`` against the ``sources`` texts.
 
     Returns a FactualCheck with precision-source and the unsupported entities.
     ``backend`` selects the entity extractor (see ``summarize.facts.entities``).
+    ``sentences``: the summary's sentences when the caller has them (the
+    summary being them joined by spaces), else it is split; sentences that
+    stand in a source as they are need no lookup (see ``_check``).
     """
-    return _check(extract_entities(summary, backend, context=sources), SourceIndex.of(sources))
+    entities = extract_entities(summary, backend, context=sources)
+    if not entities:
+        return FactualCheck()
+    spans, position = [], 0
+    for sentence in split_sentences(summary) if sentences is None else sentences:
+        start = summary.find(sentence, position)
+        if start >= 0:
+            spans.append((start, start + len(sentence), sentence))
+            position = start + len(sentence)
+    copied = copied_from_sources([text for _, _, text in spans], sources)
+    return _check(entities, sources, [(start, end) for (start, end, _), done in zip(spans, copied) if done])
 
 
 def check_sentences(sentences: Sequence[str], sources: Sequence[str], backend: str = "rules") -> list[FactualCheck]:
@@ -340,9 +399,8 @@ def check_sentences(sentences: Sequence[str], sources: Sequence[str], backend: s
         text_parts.append(sentence)
         position += len(sentence) + 1
     entities = extract_entities("\n".join(text_parts), backend, context=sources)
-    index = SourceIndex.of(sources)
     results = []
     for start, end in bounds:
         inside = [e for e in entities if e.start >= start and e.end <= end]
-        results.append(_check(inside, index))
+        results.append(_check(inside, sources))
     return results

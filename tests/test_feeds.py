@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from summarize.digest.feeds import html_to_text, read_feeds
+from summarize.feeds import html_to_text, read_feeds
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
@@ -105,7 +105,7 @@ def test_missing_and_invalid_feeds_are_reported_and_others_still_read(tmp_path):
     junk.write_bytes(b"\x00\x01 this is not xml at all")
     result = read_feeds([str(tmp_path / "absent.rss"), str(junk), str(rss)])
     assert len(result.articles) == 2
-    assert any("absent.rss: cannot read feed" in e for e in result.errors)
+    assert any("absent.rss: no such file or folder" in e for e in result.errors)
     assert any("junk.xml: not an RSS or Atom feed" in e for e in result.errors)
 
 

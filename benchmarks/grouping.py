@@ -22,13 +22,13 @@ each file resampled (eight draws of 70% of its topics or stories: a method
 whose score depends on which stories happen to be in the file moves there).
 
 Every setting is chosen by leave-one-file-out: on the two other files (with
-their simulations and resamples), the setting whose worst margin over the baseline is
-largest (margins within 0.01 of each other tie, and the higher mean F1
-wins); it is then scored on the file left out. The default is the same
+their simulations and resamples), the setting whose worst margin over the
+baseline is largest (margins compared in steps of 0.01; ties go to the higher
+mean F1); it is then scored on the file left out. The default is the same
 choice made on all three files. The baseline is the issue's: TF-IDF,
 average linkage, cosine distance 0.85.
 
-    python benchmarks/grouping.py                      # tables, LOFO, bootstrap intervals (~10 min)
+    python benchmarks/grouping.py                      # tables, LOFO, bootstrap intervals (3-5 min)
     python benchmarks/grouping.py --no-lofo            # default and baseline only
     python benchmarks/grouping.py --time-scales        # + sensitivity to the time scale
     python benchmarks/grouping.py --method embeddings  # default settings on MiniLM embeddings (optional extra)

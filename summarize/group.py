@@ -15,8 +15,9 @@ what was tried in ``docs/grouping.md``):
    look-alike events, whose neighbourhoods spill into each other, are not
    joined on neighbourhood alone.
 3. **Evidence against merging** (``summarize.evidence``): two clusters that
-   each repeat a key fact of their leads (a name, place, number or date)
-   that the other never mentions, or whose date spans lie apart, have their
+   each repeat a key fact of their leads (a person, place, calendar date or
+   quantity, or more weakly an event word: "fired" against "hired") that the
+   other does not state, or whose date spans lie apart, have their
    similarity discounted: such a merge needs stronger textual evidence.
    Time is never a wall: dates only count through the gap between stories'
    date spans, so a story covered for two months stays one story.
@@ -39,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from summarize.evidence import ClusterEvidence, EvidenceSettings, key_facts
+from summarize.evidence import ClusterEvidence, EvidenceSettings, KeyFacts, key_facts
 from summarize.features import article_text, embedding_vectors, tfidf_vectors
 from summarize.linkage import average_linkage
 from summarize.models import Article
@@ -63,9 +64,10 @@ class GroupingSettings:
     ``distance_threshold`` (0 < t <= 1): clusters merge while their
     discounted mean similarity exceeds ``1 - t``; larger merges more.
     ``cosine_weight`` (0..1): share of plain cosine in the similarity, the
-    rest being shared-neighbour similarity. ``conflict_weight`` and
-    ``time_scale_days``: see ``summarize.evidence``. ``method``: "tfidf" or
-    "embeddings" (all-MiniLM-L6-v2, the optional extra).
+    rest being shared-neighbour similarity. ``conflict_weight``,
+    ``time_scale_days``, ``word_weight`` and ``rare_ratio``: see
+    ``summarize.evidence``. ``method``: "tfidf" or "embeddings"
+    (all-MiniLM-L6-v2, the optional extra).
     """
 
     distance_threshold: float = 0.9
@@ -74,6 +76,8 @@ class GroupingSettings:
     time_scale_days: float = 60.0
     method: str = "tfidf"
     neighbour_counts: tuple[int, ...] = NEIGHBOUR_COUNTS
+    word_weight: float = 0.5
+    rare_ratio: float = 0.2
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -84,11 +88,12 @@ class GroupingSettings:
             raise ValueError(f"cosine weight must be in [0, 1], got {self.cosine_weight}")
         if not self.neighbour_counts or min(self.neighbour_counts) < 1:
             raise ValueError(f"neighbour counts must be positive integers, got {tuple(self.neighbour_counts)}")
-        EvidenceSettings(self.conflict_weight, self.time_scale_days)  # raises ValueError when out of range
+        _ = self.evidence  # EvidenceSettings raises ValueError when a setting is out of range
 
     @property
     def evidence(self) -> EvidenceSettings:
-        return EvidenceSettings(conflict_weight=self.conflict_weight, time_scale_days=self.time_scale_days)
+        return EvidenceSettings(conflict_weight=self.conflict_weight, time_scale_days=self.time_scale_days,
+                                word_weight=self.word_weight, rare_ratio=self.rare_ratio)
 
 
 DEFAULT_SETTINGS = GroupingSettings()
@@ -215,7 +220,7 @@ def story_similarity(texts: Sequence[str], settings: GroupingSettings = DEFAULT_
 
 def labels_from_similarity(
     similarity: sparse.spmatrix,
-    facts: Sequence[frozenset[str]],
+    facts: Sequence[KeyFacts],
     days: Sequence[int | None] | None,
     settings: GroupingSettings = DEFAULT_SETTINGS,
     existing: Sequence[int] | None = None,

@@ -182,10 +182,11 @@ def test_the_threshold_controls_how_much_is_merged(seeds, tram):
 
 @pytest.mark.parametrize("kwargs", [
     {"distance_threshold": 0}, {"distance_threshold": 1.5}, {"method": "lda"}, {"cosine_weight": -0.1},
-    {"conflict_weight": 2}, {"time_scale_days": 0}, {"neighbour_counts": ()},
+    {"conflict_weight": 2}, {"time_scale_days": 0}, {"neighbour_counts": ()}, {"word_weight": 1.5},
+    {"rare_ratio": 1},
 ])
 def test_bad_settings_are_refused_with_a_clear_message(kwargs):
-    with pytest.raises(ValueError, match="threshold|method|weight|scale|neighbour"):
+    with pytest.raises(ValueError, match="threshold|method|weight|scale|neighbour|ratio"):
         GroupingSettings(**kwargs)
 
 
@@ -237,6 +238,21 @@ def test_existing_stories_are_never_merged_or_split_by_new_articles():
     labels = attach_articles(existing, [articles[2], articles[5]] + trial()[2:])
     assert labels[:2] == [0, 0]
     assert all(label in (1, 2) for label in labels[2:])
+
+
+def test_new_reports_do_not_join_a_story_that_holds_one_stray_report_of_their_event():
+    # Yesterday's Papua story wrongly holds one Aceh report. Today's Aceh
+    # reports start their own story: one stray article does not make the
+    # Papua story "state" Aceh's facts (EvidenceSettings.rare_ratio).
+    aceh, papua = quakes()[:3], quakes()[3:]
+    more_papua = [
+        "Aftershocks shook Jayapura overnight after Tuesday's earthquake in Papua, and the death toll stayed at seven.",
+        "Schools in Jayapura and Sentani stayed closed after the Papua earthquake killed seven people.",
+        "Hundreds of people in Jayapura slept outside after the Papua earthquake, which killed seven.",
+    ]
+    papua_story = papua + [Article(f"papua-{3 + i}", t, date=QUAKE_DAY) for i, t in enumerate(more_papua)] + aceh[:1]
+    assert attach_articles([papua_story], aceh[1:]) == [1, 1]
+    assert attach_articles([papua_story], aceh[1:], settings=GroupingSettings(rare_ratio=0.0)) == [0, 0]
 
 
 def test_a_new_article_that_matches_nothing_starts_a_new_story_per_event(seeds):

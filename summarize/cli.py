@@ -131,6 +131,7 @@ MaxWordsOpt = Annotated[int, typer.Option("--max-words", "-w", min=10, max=2000,
 DtypeOpt = Annotated[Dtype, typer.Option("--dtype", envvar="BRIEFING_DTYPE", show_envvar=True, help="Model precision: lower is faster on supporting hardware and may change wording; int8 is CPU dynamic quantisation.")]
 BeamsOpt = Annotated[Optional[int], typer.Option("--num-beams", min=1, metavar="N", help="Beam search width.", show_default="the model's generation_config")]
 MaxNewTokensOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", min=1, metavar="N", help="Longest generated summary per chunk.", show_default="the model's generation_config")]
+MinNewTokensOpt = Annotated[Optional[int], typer.Option("--min-new-tokens", min=1, metavar="N", help="Shortest generated summary per chunk (equal to --max-new-tokens: exactly N tokens, as benchmarks need).", show_default="the model's generation_config")]
 PromptOpt = Annotated[Optional[Path], typer.Option("--prompt-template", metavar="FILE", dir_okay=False, help="Jinja2 template ({{ text }}) for instruction models: the seq2seq prompt, or the summarise stage of chat/openai; - reads it from stdin.", show_default="the model family's, from prompts/")]
 FormatOpt = Annotated[BriefFormat, typer.Option("--format", "-f", envvar="BRIEFING_FORMAT", show_envvar=True, help="Output format.")]
 UnsupportedOpt = Annotated[GuardMode, typer.Option("--unsupported", envvar="BRIEFING_UNSUPPORTED", show_envvar=True, help="Sentences naming entities not in the sources: remove them, or keep and flag them.")]
@@ -276,6 +277,7 @@ def brief(
     batch_size: BatchSizeOpt = 4,
     num_beams: BeamsOpt = None,
     max_new_tokens: MaxNewTokensOpt = None,
+    min_new_tokens: MinNewTokensOpt = None,
     prompt_template: PromptOpt = None,
     unsupported: UnsupportedOpt = GuardMode.remove,
     cite: CiteOpt = False,
@@ -307,7 +309,10 @@ def brief(
 
     check_one_stdin(paths=paths, prompt_template=prompt_template)
     tz = _timezone(timezone)
-    generation = {k: v for k, v in {"num_beams": num_beams, "max_new_tokens": max_new_tokens}.items() if v}
+    if min_new_tokens and max_new_tokens and min_new_tokens > max_new_tokens:
+        raise fail(f"--min-new-tokens {min_new_tokens} is more than --max-new-tokens {max_new_tokens}")
+    overrides = {"num_beams": num_beams, "max_new_tokens": max_new_tokens, "min_new_tokens": min_new_tokens}
+    generation = {k: v for k, v in overrides.items() if v}
     with stdin_as_file(prompt_template, ".j2") as template_file:
         options = BriefingOptions(
             engine=engine.value, model=model, max_words=max_words, threads=threads, device=device_value(device),

@@ -369,3 +369,21 @@ def test_brief_reads_a_page_url_and_a_feed_url(news_site):
     sources = [s for story in json.loads(result.stdout)["stories"] for s in story["sources"]]
     assert {s["title"] for s in sources} >= {"Council approves budget", "Ferry service resumes after storm"}
     assert any(s["url"] == f"{http_server}/page.html" for s in sources)
+
+
+def test_brief_min_and_max_new_tokens_fix_the_summary_length(seeds_dir, tiny_model_dir, tmp_path):
+    # Benchmarks compare engines at equal output lengths: min = max = N tokens per generate call.
+    out = tmp_path / "briefing.json"
+    result = runner.invoke(app, ["brief", str(seeds_dir), "--engine", "abstractive", "--model", str(tiny_model_dir),
+                                 "--format", "json", "--output", str(out), "--threads", "1",
+                                 "--min-new-tokens", "6", "--max-new-tokens", "6"])
+    assert result.exit_code == 0, result.output
+    generation = json.loads(out.read_text(encoding="utf-8"))["settings"]["generation"]
+    assert generation["min_new_tokens"] == 6 and generation["max_new_tokens"] == 6
+
+
+def test_brief_min_new_tokens_above_max_is_one_clear_error(seeds_dir, tiny_model_dir):
+    result = runner.invoke(app, ["brief", str(seeds_dir), "-e", "abstractive", "--model", str(tiny_model_dir),
+                                 "--min-new-tokens", "9", "--max-new-tokens", "4"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "briefing: error: --min-new-tokens 9 is more than --max-new-tokens 4"

@@ -406,6 +406,7 @@ def summarize_runs(runs: list[Run]) -> list[dict]:
     rows = []
     for workload in dict.fromkeys(run.workload for run in runs):
         naive_wall = median(run.wall_s for run in runs if run.workload == workload and run.side == "naive")
+        naive_cpu = median(run.cpu_s for run in runs if run.workload == workload and run.side == "naive")
         for side in dict.fromkeys(run.side for run in runs if run.workload == workload):
             mine = [run for run in runs if run.workload == workload and run.side == side]
             wall = median(run.wall_s for run in mine)
@@ -418,7 +419,9 @@ def summarize_runs(runs: list[Run]) -> list[dict]:
                    "padded_encoder_tokens": median(run.padded_encoder_tokens for run in mine),
                    "generated_tokens": median(run.generated_tokens for run in mine),
                    "counts_from": mine[0].counts_from, "articles_per_s": mine[0].articles / wall,
-                   "ratio": naive_wall / wall if naive_wall else None}
+                   "ratio": naive_wall / wall if naive_wall else None,
+                   "cpu_ratio": naive_cpu / row_cpu if naive_cpu and (row_cpu := median(run.cpu_s for run in mine))
+                   else None}
             rows.append(row)
     return rows
 
@@ -430,8 +433,8 @@ def markdown_table(rows: list[dict]) -> str:
         return f"{value:,.{digits}f}" if isinstance(value, float) and not float(value).is_integer() else f"{value:,.0f}"
 
     lines = ["| workload | side | median wall s | CPU s | load s | in generate s | peak RSS MB | generate calls "
-             "| encoder tokens (padded) | tokens generated | articles/s | x naive |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| encoder tokens (padded) | tokens generated | articles/s | x naive | x naive, CPU |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         encoder = number(row["encoder_tokens"])
         if row["padded_encoder_tokens"] not in (None, row["encoder_tokens"]):
@@ -440,7 +443,8 @@ def markdown_table(rows: list[dict]) -> str:
             f"| {row['workload']}, {row['articles']} articles | {row['side']} | {number(row['wall_s'])} "
             f"| {number(row['cpu_s'])} | {number(row['load_s'])} | {number(row['generate_s'])} "
             f"| {number(row['peak_rss_mb'], 0)} | {number(row['generate_calls'])} | {encoder} "
-            f"| {number(row['generated_tokens'])} | {row['articles_per_s']:.3f} | {row['ratio']:.2f}x |")
+            f"| {number(row['generated_tokens'])} | {row['articles_per_s']:.3f} | {row['ratio']:.2f}x "
+            f"| {row['cpu_ratio']:.2f}x |")
     return "\n".join(lines)
 
 
@@ -469,6 +473,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "briefing-bench")
     parser.add_argument("--out", type=Path, help="also write the Markdown table here")
     parser.add_argument("--json", type=Path, help="write every run and the summary rows here")
+    parser.add_argument("--table-from", type=Path, metavar="JSON",
+                        help="print the table of an earlier run's --json file, and run nothing")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny model, 8 new tokens, one run, 3 DUC articles: checks the plumbing in under 30 s")
     args = parser.parse_args(argv)
@@ -479,6 +485,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     args = parse_args(argv)
+    if args.table_from:
+        earlier = json.loads(args.table_from.read_text(encoding="utf-8"))
+        rows = summarize_runs([Run(**run) for run in earlier["runs"]])
+        print(markdown_table(rows))
+        return rows
     shape = "smoke" if args.smoke else args.shape
     started = time.perf_counter()
     model = cached_checkpoint(shape, args.cache_dir)

@@ -318,9 +318,12 @@ def run_briefing(side: str, workload: Workload, model: Path, args, env: dict, sc
         run.encoder_tokens = pick(usage, "encoder_tokens", "input_tokens", "tokens_in")
         run.padded_encoder_tokens = pick(usage, "padded_encoder_tokens", "padded_input_tokens")
         run.generated_tokens = pick(usage, "generated_tokens", "output_tokens", "tokens_out", "new_tokens")
-        run.counts_from, run.extra = "engine_usage", {"engine_usage": usage}
-    elif own.get("generate_calls") is not None:
-        for key in ("generate_calls", "encoder_tokens", "padded_encoder_tokens", "generated_tokens"):
+        run.extra["engine_usage"] = usage
+    counts = ("generate_calls", "encoder_tokens", "padded_encoder_tokens", "generated_tokens")
+    if isinstance(usage, dict) and any(getattr(run, key) is not None for key in counts):
+        run.counts_from = "engine_usage"
+    elif own.get("generate_calls") is not None:  # no usable engine_usage: what the benchmark counted itself
+        for key in counts:
             setattr(run, key, own[key])
         run.counts_from = "counted by the benchmark"
     run.extra["settings"] = briefing.get("settings", {})

@@ -33,7 +33,7 @@ clusters of ``../shared/bench/mds_dev.jsonl`` written out as article files
 (skipped when the data is absent).
 
     .venv/bin/python benchmarks/abstractive_vs_naive.py --shape bart-base --threads 1 --out results.md
-    .venv/bin/python benchmarks/abstractive_vs_naive.py --smoke      # tiny model, under 30 s
+    .venv/bin/python benchmarks/abstractive_vs_naive.py --smoke      # tiny model: about 20 s of CPU, 4 processes
 
 Results: a Markdown table (stdout and ``--out``) and JSON (``--json``).
 """
@@ -479,7 +479,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--table-from", type=Path, metavar="JSON",
                         help="print the table of an earlier run's --json file, and run nothing")
     parser.add_argument("--smoke", action="store_true",
-                        help="tiny model, 8 new tokens, one run, 3 DUC articles: checks the plumbing in under 30 s")
+                        help="tiny model, 8 new tokens, one run, 3 DUC articles: checks the plumbing (about 20 s of CPU)")
     args = parser.parse_args(argv)
     if args.smoke:
         args.new_tokens, args.repeats, args.duc_clusters = 8, 1, 1

@@ -30,7 +30,9 @@ CTranslate2 can convert it, and its generation_config is distilbart-cnn's
 
 Workloads: ``seeds/`` (5 articles) and the first ``--duc-clusters`` DUC 2003
 clusters of ``../shared/bench/mds_dev.jsonl`` written out as article files
-(skipped when the data is absent).
+into one folder (skipped when the data is absent). The naive script knows no
+stories: it makes one summary of a whole folder, several clusters included,
+where ``briefing`` groups them into stories first.
 
     .venv/bin/python benchmarks/abstractive_vs_naive.py --shape bart-base --threads 1 --out results.md
     .venv/bin/python benchmarks/abstractive_vs_naive.py --smoke      # tiny model: about 20 s of CPU, 4 processes

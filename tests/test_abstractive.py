@@ -168,3 +168,30 @@ def test_bad_prompt_templates_are_one_line(tiny_model_dir, tmp_path, content, me
     template.write_bytes(content)
     with pytest.raises(EngineError, match=message.replace("(", r"\(").replace(")", r"\)")):
         AbstractiveSummarizer(str(tiny_model_dir), prompt_template=template)
+
+
+@pytest.mark.parametrize("num_beams", [1, 4])
+def test_summaries_equal_plain_generate_on_the_same_batches(tiny_varied_bart_dir, num_beams):
+    """The engine's speed-ups (beam cache, counting, ...) leave every token as plain ``generate`` writes it."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    settings = {"num_beams": num_beams, "max_new_tokens": 16, "min_new_tokens": 16, "do_sample": False}
+    engine = AbstractiveSummarizer(str(tiny_varied_bart_dir), threads=1, batch_size=2, generation=settings)
+    texts = ["Putin met Zelensky.", "Shares rose 3% after the bank cut rates. " * 4, "Frogs in Peru. " * 2,
+             "The match ended 2-1 after a late goal. " * 3, "Rubio said the talks could bring a ceasefire."]
+    summaries = engine.summarize([chunk(t) for t in texts], max_words=50)
+
+    model = AutoModelForSeq2SeqLM.from_pretrained(tiny_varied_bart_dir).eval()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_varied_bart_dir)
+    expected = {}
+    order = sorted(texts, key=len, reverse=True)  # the engine's documented batching: longest first
+    for start in range(0, len(order), 2):
+        batch = tokenizer([engine.prompt.render(text=t) for t in order[start:start + 2]], return_tensors="pt",
+                          padding=True)
+        with torch.inference_mode():
+            output = model.generate(**batch, **settings)
+        for text, summary in zip(order[start:start + 2], tokenizer.batch_decode(output, skip_special_tokens=True)):
+            expected[text] = " ".join(summary.split())
+    assert summaries == [expected[t] for t in texts]
+    assert len(set(summaries)) == len(texts)  # outputs depend on the input: a wrong speed-up would show

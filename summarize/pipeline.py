@@ -157,6 +157,7 @@ def build_briefing(
     stories = build_stories(cleaned, group)
     settings = {**engine.describe(), "max_words": options.max_words, "unsupported": options.unsupported}
     coverage = {story.id: seen for story in stories if earlier and (seen := earlier(story)) is not None}
+    usage_before = _usage_snapshot(engine)
     try:
         summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache, coverage, recap)
     except EngineError as exc:
@@ -178,6 +179,7 @@ def build_briefing(
         notes=[*notes, *run_notes],
         settings=settings,
         fallback=fallback_reason,
+        engine_usage=_usage_since(engine, usage_before),
     )
 
 
@@ -214,6 +216,19 @@ def _summaries_with_cache(stories, engine, options, settings, cache, earlier, re
             hit.story_id = story.id
         result.append(hit)
     return result
+
+
+def _usage_snapshot(engine: Summarizer) -> dict | None:
+    usage = getattr(engine, "usage", None)  # model engines count generate calls and tokens
+    return usage.as_dict() if usage is not None else None
+
+
+def _usage_since(engine: Summarizer, before: dict | None) -> dict | None:
+    """What ``engine`` did for this briefing: its usage counts minus those before (an engine may serve many)."""
+    usage = getattr(engine, "usage", None)
+    if usage is None:
+        return None
+    return usage.since(before or {})
 
 
 def _root(article_id: str, duplicates: dict[str, str]) -> str:

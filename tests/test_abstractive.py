@@ -195,3 +195,34 @@ def test_summaries_equal_plain_generate_on_the_same_batches(tiny_varied_bart_dir
             expected[text] = " ".join(summary.split())
     assert summaries == [expected[t] for t in texts]
     assert len(set(summaries)) == len(texts)  # outputs depend on the input: a wrong speed-up would show
+
+
+def test_usage_counts_calls_and_tokens_fed_and_generated(tiny_varied_bart_dir):
+    settings = {"num_beams": 2, "max_new_tokens": 6, "min_new_tokens": 6}
+    engine = AbstractiveSummarizer(str(tiny_varied_bart_dir), threads=1, batch_size=2, generation=settings)
+    texts = ["Putin met Zelensky.", "Shares rose 3% after the bank cut rates. " * 4, "Frogs in Peru."]
+    engine.summarize([chunk(t) for t in texts], max_words=50)
+    lengths = sorted((engine.count_tokens(engine.prompt.render(text=t)) for t in texts), reverse=True)
+    assert engine.usage.as_dict() == {
+        "generate_calls": 2,  # batches of 2 and 1
+        "input_tokens": sum(lengths),
+        "padded_input_tokens": 2 * lengths[0] + lengths[2],  # longest first: the long text pads the second
+        "output_tokens": 3 * 6,  # forced lengths, decoder start token not counted
+    }
+    assert "usage" not in str(engine.describe())  # describe() keys the summary cache
+
+
+def test_output_tokens_leave_out_the_padding_after_eos(tiny_varied_bart_dir):
+    texts = ["Putin met Zelensky.", "Shares rose 3% after the bank cut rates. " * 4, "Frogs in Peru.",
+             "The match ended 2-1. " * 3]
+    # Random weights seldom write </s>: with many end tokens, rows end at different lengths.
+    settings = {"max_new_tokens": 20, "eos_token_id": [2, *range(5, 400, 11)]}
+    alone = []
+    for text in texts:  # one at a time: nothing is padded
+        engine = AbstractiveSummarizer(str(tiny_varied_bart_dir), threads=1, batch_size=1, generation=settings)
+        engine.summarize([chunk(text)], max_words=50)
+        alone.append(engine.usage.output_tokens)
+    assert len(set(alone)) > 1  # so a batch of them pads the shorter rows after their EOS
+    batched = AbstractiveSummarizer(str(tiny_varied_bart_dir), threads=1, batch_size=4, generation=settings)
+    batched.summarize([chunk(t) for t in texts], max_words=50)
+    assert batched.usage.output_tokens == sum(alone)

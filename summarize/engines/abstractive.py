@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from summarize.engines.base import EngineError, Summarizer
+from summarize.engines.usage import GenerationUsage, eos_token_ids
 from summarize.models import Chunk
 from summarize.prompts import load_prompt_template
 
@@ -120,6 +121,7 @@ class AbstractiveSummarizer(Summarizer):
         self._prompt_overhead = self.count_tokens(empty_prompt)
         self.max_input_tokens = self._model_input_limit() - self._prompt_overhead
         _check_generation(self.generation, self._model, self.model)
+        self.usage = GenerationUsage()  # calls and tokens fed and generated; not in describe() (it keys caches)
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` under the model's tokenizer, special tokens included."""
@@ -146,6 +148,8 @@ class AbstractiveSummarizer(Summarizer):
                     f"input of {batch['input_ids'].shape[1]} tokens exceeds {self.model}'s limit of "
                     f"{self._model_input_limit()}; chunk it first"
                 )
+            input_lengths = batch["attention_mask"].sum(dim=1).tolist()
+            padded_length = batch["input_ids"].shape[1]
             batch = {k: v.to(self.device) for k, v in batch.items()}
             if self.family == "led":
                 # LED needs global attention on at least the first token.
@@ -154,6 +158,8 @@ class AbstractiveSummarizer(Summarizer):
                 batch["global_attention_mask"] = global_mask
             with torch.inference_mode():
                 output = self._model.generate(**batch, **settings, **self._beam_cache_argument(settings))
+            # Row 0 of each output is the decoder start token, not generated.
+            self.usage.record(input_lengths, padded_length, output[:, 1:].tolist(), self._eos_ids(settings))
             decoded = self.tokenizer.batch_decode(output, skip_special_tokens=True)
             for i, text in zip(batch_ids, decoded):
                 summaries[i] = " ".join(text.split())
@@ -187,6 +193,11 @@ class AbstractiveSummarizer(Summarizer):
         # Only the overrides are passed: everything else comes from the
         # checkpoint's generation_config, which generate() applies itself.
         return dict(self.generation)
+
+    def _eos_ids(self, settings: dict) -> set[int]:
+        if "eos_token_id" in settings:
+            return eos_token_ids(settings)
+        return eos_token_ids(self._model.generation_config)
 
     def _beam_cache_argument(self, settings: dict) -> dict:
         """``{"cache": BeamSearchCache}`` for a beam search of an encoder-decoder model, else ``{}``.

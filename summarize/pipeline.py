@@ -35,7 +35,7 @@ class BriefingOptions:
     max_words: int = DEFAULT_MAX_WORDS  # per story summary
     threads: int | None = None
     device: str | None = None
-    dtype: str | None = None
+    dtype: str | None = "auto"  # auto | float32 | bfloat16 | float16 | int8 (see summarize.engines.precision)
     batch_size: int = 4
     generation: dict = field(default_factory=dict)  # overrides of the model's generation_config
     prompt_template: str | None = None

@@ -216,7 +216,7 @@ def test_help_shows_real_defaults_choices_env_vars_and_exit_codes():
     result = runner.invoke(app, ["brief", "--help"], env={"COLUMNS": "200"}, terminal_width=200)
     text = result.stdout
     assert "<bool>" not in text and "<list[str]>" not in text and "<str>" not in text
-    assert "<auto|cpu|cuda|mps>" in text and "<float32|bfloat16|float16|int8>" in text
+    assert "<auto|cpu|cuda|mps>" in text and "<auto|float32|bfloat16|float16|int8>" in text
     assert "sshleifer/distilbart-cnn-12-6" in text  # the real default model, not swallowed by markup
     assert "BRIEFING_ENGINE" in text and "Exit codes:" in text and "HF_HOME" in text
     for command in ("eval", "bench", "stories", "doctor"):

@@ -73,7 +73,10 @@ class AbstractiveSummarizer(Summarizer):
         model: hub id or local directory.
         device: "cuda", "mps", "cpu" or None for automatic.
         threads: torch intra-op threads (None leaves torch's default).
-        dtype: "float32", "bfloat16", "float16" or "int8"; None keeps float32.
+        dtype: "auto", "float32", "bfloat16", "float16" or "int8"; None keeps float32.
+            "auto" picks by hardware (``summarize.engines.precision.choose_dtype``):
+            bfloat16 on CPUs with native bfloat16 (AMX, AVX-512 BF16) and on
+            CUDA GPUs that support it, float16 on other GPUs, float32 otherwise.
             Lower precision is faster on hardware that supports it and may
             change outputs. "int8" is dynamic quantisation of the linear layers
             (CPU only): faster greedy decoding, no memory saved in eager torch.
@@ -111,6 +114,11 @@ class AbstractiveSummarizer(Summarizer):
         self.batch_size = max(1, batch_size)
         self.generation = dict(generation or {})
         self.on_progress = on_progress
+        self.dtype_reason = None
+        if dtype == "auto":
+            from summarize.engines.precision import auto_dtype
+
+            dtype, self.dtype_reason = auto_dtype(self.device)
         self.tokenizer, self._model = _from_pretrained(location, _torch_dtype(dtype), local_only)
         self._model.to(self.device).eval()
         self.quantized = dtype == "int8"
@@ -185,6 +193,7 @@ class AbstractiveSummarizer(Summarizer):
             "device": self.device,
             "family": self.family,
             "dtype": "int8" if self.quantized else str(self._model.dtype).removeprefix("torch."),
+            **({"dtype_reason": self.dtype_reason} if self.dtype_reason else {}),
             "max_input_tokens": self.max_input_tokens,
             "generation": self._generation_settings(),
         }

@@ -226,3 +226,10 @@ def test_output_tokens_leave_out_the_padding_after_eos(tiny_varied_bart_dir):
     batched = AbstractiveSummarizer(str(tiny_varied_bart_dir), threads=1, batch_size=4, generation=settings)
     batched.summarize([chunk(t) for t in texts], max_words=50)
     assert batched.usage.output_tokens == sum(alone)
+
+
+@pytest.mark.parametrize("extra", [{"use_cache": False}, {"cache_implementation": "static"}])
+def test_beam_search_with_the_caller_own_cache_settings_still_runs(tiny_model_dir, extra):
+    settings = {"num_beams": 2, "max_new_tokens": 4, **extra}
+    engine = AbstractiveSummarizer(str(tiny_model_dir), threads=1, generation=settings)
+    assert len(engine.summarize([chunk("Putin met Zelensky.")], max_words=20)) == 1

@@ -221,6 +221,10 @@ class AbstractiveSummarizer(Summarizer):
         num_beams = settings.get("num_beams") or getattr(config, "num_beams", 1) or 1
         if (settings.get("num_beam_groups") or getattr(config, "num_beam_groups", 1) or 1) > 1:
             return {}  # group beam search reorders its own way
+        if settings.get("cache_implementation", getattr(config, "cache_implementation", None)) is not None:
+            return {}  # generate() refuses a cache object together with a requested cache kind
+        if settings.get("use_cache", getattr(config, "use_cache", True)) is False:
+            return {}
         cache = new_beam_search_cache(self._model, num_beams)
         return {cache_argument(self._model): cache} if cache is not None else {}
 

@@ -449,12 +449,12 @@ class CT2Seq2Seq:
                    "intra_threads": threads or 0, "inter_threads": 1}
         try:
             self._translator = ctranslate2.Translator(str(self.path), **options)
-        except (RuntimeError, ValueError):  # a cache entry that looks whole but does not load: convert again
+        except Exception:  # noqa: BLE001 - a damaged model.bin raises RuntimeError, IndexError, ...: convert again
             discard(self.path)
             self.path, self.converted = converted_model(source, requested, root)
             try:
                 self._translator = ctranslate2.Translator(str(self.path), **options)
-            except (RuntimeError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001
                 raise EngineError(f"{model_id}: ctranslate2 cannot load the converted model "
                                   f"({str(exc).splitlines()[0][:200]})") from None
         self.compute_type = self._translator.compute_type

@@ -118,10 +118,16 @@ class AbstractiveSummarizer(Summarizer):
         self.generation = dict(generation or {})
         self.on_progress = on_progress
         self.backend, configs = _pick_backend(backend, location, local_only, self.model, self.device, dtype, self.generation)
+        self.backend_note = None  # why auto fell back to torch after choosing ctranslate2
         if self.backend == "ctranslate2":
-            self.tokenizer, self._model = _load_ct2(location, local_only, self.model, configs, self.device, dtype,
-                                                    threads or torch.get_num_threads())
-        else:
+            try:
+                self.tokenizer, self._model = _load_ct2(location, local_only, self.model, configs, self.device, dtype,
+                                                        threads or torch.get_num_threads())
+            except EngineError as exc:
+                if (backend or "auto") != "auto":
+                    raise
+                self.backend, self.backend_note = "torch", str(exc)
+        if self.backend == "torch":
             self.tokenizer, self._model = _from_pretrained(location, _torch_dtype(dtype), local_only)
             self._model.to(self.device).eval()
         self.quantized = dtype == "int8" and self.backend == "torch"
@@ -191,6 +197,7 @@ class AbstractiveSummarizer(Summarizer):
             "device": self.device,
             "family": self.family,
             "backend": self.backend,
+            **({"backend_note": self.backend_note} if self.backend_note else {}),
             "dtype": "int8" if self.quantized else str(self._model.dtype).removeprefix("torch."),
             "max_input_tokens": self.max_input_tokens,
             "generation": self._generation_settings(),
@@ -217,7 +224,12 @@ def _pick_backend(backend: str | None, location: str, local_only: bool, model_id
 
     if (backend or "auto") == "torch" or ((backend or "auto") == "auto" and not ct2_backend.available()):
         return "torch", None
-    config, generation_config = ct2_backend.load_configs(location, local_only, model_id)
+    try:
+        config, generation_config = ct2_backend.load_configs(location, local_only, model_id)
+    except EngineError:
+        if (backend or "auto") == "auto":
+            return "torch", None  # torch's loading reports what is wrong with the checkpoint
+        raise
     effective = generation_config.__class__.from_dict(generation_config.to_dict())
     effective.update(**generation)
     return ct2_backend.pick_backend(backend, config, effective, device, dtype, model_id), (config, generation_config)

@@ -260,3 +260,18 @@ def test_backend_option_reaches_the_engine_from_config_and_environment(seeds_dir
     assert any(p.is_dir() for p in cache.iterdir())
     bad = runner.invoke(app, [*args, "--backend", "onnx"])
     assert bad.exit_code == 2
+
+
+def test_digest_engine_section_takes_the_backend(tmp_path):
+    from digest_support import digest_config
+
+    from summarize.digest.config import ConfigError, load_config
+    from summarize.digest.runner import briefing_options
+
+    def options(backend):
+        path = digest_config(tmp_path, [tmp_path], port=25, engine={"name": "abstractive", "backend": backend})
+        return briefing_options(load_config(path, environ={}))
+
+    assert options("ctranslate2").engine_options()["backend"] == "ctranslate2"
+    with pytest.raises(ConfigError, match="engine.backend: must be one of auto, torch, ctranslate2"):
+        options("onnx")

@@ -275,3 +275,10 @@ def test_digest_engine_section_takes_the_backend(tmp_path):
     assert options("ctranslate2").engine_options()["backend"] == "ctranslate2"
     with pytest.raises(ConfigError, match="engine.backend: must be one of auto, torch, ctranslate2"):
         options("onnx")
+
+
+def test_without_the_package_auto_is_torch_and_ctranslate2_one_line(tiny_model_dir, monkeypatch, cache):
+    monkeypatch.setitem(sys.modules, "ctranslate2", None)  # `import ctranslate2` now fails as if not installed
+    assert AbstractiveSummarizer(str(tiny_model_dir)).describe()["backend"] == "torch"
+    with pytest.raises(EngineError, match=r"needs the ctranslate2 package: pip install 'briefing\[ct2\]'$"):
+        AbstractiveSummarizer(str(tiny_model_dir), backend="ctranslate2")

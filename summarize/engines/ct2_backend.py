@@ -62,7 +62,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -113,8 +112,12 @@ _REFUSED_UNLESS = {
 
 
 def available() -> bool:
-    """Whether the ctranslate2 package can be imported (the ``[ct2]`` extra)."""
-    return importlib.util.find_spec("ctranslate2") is not None
+    """Whether the ctranslate2 package (the ``[ct2]`` extra) imports; a broken install counts as absent."""
+    try:
+        import ctranslate2  # noqa: F401
+    except (ImportError, OSError):  # OSError: a shared library of the wheel missing
+        return False
+    return True
 
 
 def pick_backend(backend: str | None, config, generation_config, device: str, dtype: str | None, model_id: str) -> str:

@@ -178,7 +178,8 @@ def test_summaries_equal_plain_generate_on_the_same_batches(tiny_varied_bart_dir
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     settings = {"num_beams": num_beams, "max_new_tokens": 16, "min_new_tokens": 16, "do_sample": False}
-    engine = AbstractiveSummarizer(str(tiny_varied_bart_dir), threads=1, batch_size=2, generation=settings)
+    engine = AbstractiveSummarizer(str(tiny_varied_bart_dir), threads=1, batch_size=2, generation=settings,
+                                   backend="torch")
     texts = ["Putin met Zelensky.", "Shares rose 3% after the bank cut rates. " * 4, "Frogs in Peru. " * 2,
              "The match ended 2-1 after a late goal. " * 3, "Rubio said the talks could bring a ceasefire."]
     summaries = engine.summarize([chunk(t) for t in texts], max_words=50)
@@ -232,5 +233,5 @@ def test_output_tokens_leave_out_the_padding_after_eos(tiny_varied_bart_dir):
 @pytest.mark.parametrize("extra", [{"use_cache": False}, {"cache_implementation": "static"}])
 def test_beam_search_with_the_caller_own_cache_settings_still_runs(tiny_model_dir, extra):
     settings = {"num_beams": 2, "max_new_tokens": 4, **extra}
-    engine = AbstractiveSummarizer(str(tiny_model_dir), threads=1, generation=settings)
+    engine = AbstractiveSummarizer(str(tiny_model_dir), threads=1, generation=settings, backend="torch")
     assert len(engine.summarize([chunk("Putin met Zelensky.")], max_words=20)) == 1

@@ -41,8 +41,9 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
 
 
 def test_engine_auto_loads_the_chosen_dtype_and_says_why(tiny_model_dir):
-    engine = AbstractiveSummarizer(str(tiny_model_dir), dtype="auto", generation={"max_new_tokens": 4})
+    engine = AbstractiveSummarizer(str(tiny_model_dir), dtype="auto", backend="torch",
+                                   generation={"max_new_tokens": 4})
     expected, reason = choose_dtype("cpu", cpu_flags())
     info = engine.describe()
     assert info["dtype"] == expected and info["dtype_reason"] == reason
-    assert "dtype_reason" not in AbstractiveSummarizer(str(tiny_model_dir), dtype="float32").describe()
+    assert "dtype_reason" not in AbstractiveSummarizer(str(tiny_model_dir), dtype="float32", backend="torch").describe()

@@ -37,6 +37,10 @@ where ``briefing`` groups them into stories first.
     .venv/bin/python benchmarks/abstractive_vs_naive.py --shape bart-base --threads 1 --out results.md
     .venv/bin/python benchmarks/abstractive_vs_naive.py --smoke      # tiny model: about 20 s of CPU, 4 processes
 
+Before the timed runs each briefing side runs once, untimed, on one short
+article, so one-time work that later runs reuse (CTranslate2's conversion of
+the checkpoint, cached) is not charged to the first of them.
+
 Results: a Markdown table (stdout and ``--out``) and JSON (``--json``).
 """
 
@@ -476,6 +480,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='an extra briefing row with these options, e.g. "backend torch=--backend torch"')
     parser.add_argument("--cache-dir", type=Path,
                         default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "briefing-bench")
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                        help="skip the untimed briefing run on one short article before the timed runs")
     parser.add_argument("--out", type=Path, help="also write the Markdown table here")
     parser.add_argument("--json", type=Path, help="write every run and the summary rows here")
     parser.add_argument("--table-from", type=Path, metavar="JSON",
@@ -513,6 +519,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(f"{shape} checkpoint at {model} ({build_s:.0f} s to get); {args.threads} thread(s), "
               f"{args.new_tokens} new tokens per generate call, {args.repeats} interleaved runs per side",
               file=sys.stderr, flush=True)
+        if args.warm_up:
+            warm_up(variants, model, args, env, scratch)
         runs: list[Run] = []
         for workload in workloads:
             for repeat in range(args.repeats):
@@ -534,6 +542,23 @@ def main(argv: list[str] | None = None) -> list[dict]:
                                          "repeats": args.repeats, "machine": machine(), "rows": rows,
                                          "runs": [asdict(run) for run in runs]}, indent=1), encoding="utf-8")
     return rows
+
+
+def warm_up(variants: list[tuple[str, list[str]]], model: Path, args, env: dict, scratch: Path) -> None:
+    """Run each briefing side once, untimed, on one short article.
+
+    One-time work that a later run reuses (converting the checkpoint for
+    CTranslate2 and caching it) is then not charged to the first timed run.
+    """
+    folder = scratch / "warm-up"
+    folder.mkdir()
+    first = sorted((REPO / "seeds").glob("*.txt"))[0].read_text(encoding="utf-8")
+    (folder / "article.txt").write_text(" ".join(first.split()[:60]), encoding="utf-8")
+    article = Workload("warm-up", folder, 1)
+    for side, extra in variants:
+        started = time.perf_counter()
+        run_briefing(side, article, model, args, env, scratch, extra)
+        print(f"  warm-up: {side}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
 
 def report_progress(run: Run, repeat: int) -> None:

@@ -1,0 +1,136 @@
+"""How long ``briefing eval`` takes to score many prediction/reference pairs, end to end.
+
+Builds ``--pairs`` (default 10,000) examples from the development data in
+``../shared/bench`` (``sds_dev.jsonl``: CNN/DailyMail and XSum articles with
+one reference; ``mds_dev.jsonl``: DUC 2003 clusters with four references and
+Multi-News clusters with one), cycling through its 140 examples. Each
+prediction is a different extract of its example's documents: a few
+sentences drawn from the first fifteen with a seeded generator (example
+``i`` uses seed ``i``), so no two of the pairs are the same text and the
+predictions look like real extractive output (lengths, entities, overlap
+with the references). The three files ``briefing eval`` reads are written
+(``pred.jsonl``, ``ref.jsonl`` and, with sources, ``src.jsonl``), then the
+command is run as a user runs it, in a subprocess, and timed from start to
+exit (start-up, reading, ROUGE-1/2/L/Lsum with bootstrap intervals, the
+entity metrics, writing the JSON report).
+
+Two settings are timed by default: without sources (ROUGE and the entity
+metrics against the references, precision-target and recall-target) and with
+``--sources`` (also precision-source against the documents).
+
+Usage:
+    .venv/bin/python benchmarks/eval_speed.py                    # 10,000 pairs, both settings, 3 runs each
+    .venv/bin/python benchmarks/eval_speed.py --pairs 2000 --runs 1 --setting refs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from summarize.sentences import split_sentences  # noqa: E402
+
+DEFAULT_DATA = REPO.parent / "shared" / "bench"
+SETTINGS = ("refs", "sources")
+LEADING_SENTENCES = 15  # predictions are drawn from each example's first sentences
+
+
+def load_examples(data: Path) -> list[dict]:
+    """The development examples as ``{"id", "documents", "references"}``, SDS then MDS."""
+    examples = []
+    with (data / "sds_dev.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            examples.append({"id": row["id"], "documents": [row["document"]], "references": [row["summary"]]})
+    with (data / "mds_dev.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            examples.append({"id": row["id"], "documents": row["documents"], "references": row["summaries"]})
+    return examples
+
+
+def prediction(sentences: list[str], seed: int) -> str:
+    """A few of ``sentences`` (in their order), drawn with ``seed``."""
+    rng = random.Random(seed)
+    k = min(len(sentences), rng.randint(2, 6))
+    return " ".join(sentences[i] for i in sorted(rng.sample(range(len(sentences)), k)))
+
+
+def write_pairs(examples: list[dict], n: int, folder: Path) -> dict[str, Path]:
+    """Write ``n`` pairs (ids ``<example id>#<i>``) as the three files ``briefing eval`` reads."""
+    leading = [
+        [s for d in e["documents"] for s in split_sentences(d)][:LEADING_SENTENCES] or [e["documents"][0][:500]]
+        for e in examples
+    ]
+    paths = {name: folder / f"{name}.jsonl" for name in ("pred", "ref", "src")}
+    with paths["pred"].open("w", encoding="utf-8") as pred, paths["ref"].open("w", encoding="utf-8") as ref, \
+            paths["src"].open("w", encoding="utf-8") as src:
+        for i in range(n):
+            k = i % len(examples)
+            example, pid = examples[k], f"{examples[k]['id']}#{i}"
+            pred.write(json.dumps({"id": pid, "summary": prediction(leading[k], i)}) + "\n")
+            ref.write(json.dumps({"id": pid, "summaries": example["references"]}) + "\n")
+            src.write(json.dumps({"id": pid, "documents": example["documents"]}) + "\n")
+    return paths
+
+
+def time_eval(paths: dict[str, Path], setting: str, report: Path) -> float:
+    """Seconds from starting ``briefing eval`` to its exit (it must succeed)."""
+    command = [sys.executable, "-m", "summarize", "eval", "--pred", str(paths["pred"]), "--ref", str(paths["ref"]),
+               "--output", str(report), "--quiet"]
+    if setting == "sources":
+        command += ["--sources", str(paths["src"])]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"briefing eval failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with sds_dev.jsonl and mds_dev.jsonl")
+    parser.add_argument("--pairs", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per setting (median reported)")
+    parser.add_argument("--setting", choices=SETTINGS, action="append", help="refs, sources (default both)")
+    parser.add_argument("--keep", type=Path, help="write the pair files and reports here instead of a temporary folder")
+    args = parser.parse_args()
+    if not (args.data / "mds_dev.jsonl").exists():
+        raise SystemExit(f"{args.data}: no mds_dev.jsonl (the shared development data)")
+    examples = load_examples(args.data)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = write_pairs(examples, args.pairs, folder)
+        rows = []
+        for setting in args.setting or SETTINGS:
+            times = [time_eval(paths, setting, folder / f"report-{setting}.json") for _ in range(args.runs)]
+            report = json.loads((folder / f"report-{setting}.json").read_text(encoding="utf-8"))
+            rows.append((setting, times, report))
+            print(f"{setting}: {args.pairs} pairs, runs {', '.join(f'{t:.1f}' for t in times)} s, "
+                  f"median {statistics.median(times):.1f} s", flush=True)
+    print()
+    print("| setting | pairs | median s | runs (s) | ROUGE-2 F1 | entity precision-source |")
+    print("|---|---|---|---|---|---|")
+    for setting, times, report in rows:
+        scores = report["rouge"]["scores"]
+        precision = report["entities"]["precision_source"]
+        print(f"| {setting} | {args.pairs:,} | {statistics.median(times):.1f} | {', '.join(f'{t:.1f}' for t in times)} | "
+              f"{100 * scores['rouge2']['fmeasure']['mean']:.2f} | {'-' if precision is None else f'{100 * precision:.2f}'} |")
+
+
+if __name__ == "__main__":
+    main()

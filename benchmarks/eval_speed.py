@@ -8,7 +8,12 @@ prediction is a different extract of its example's documents: a few
 sentences drawn from the first fifteen with a seeded generator (example
 ``i`` uses seed ``i``), so no two of the pairs are the same text and the
 predictions look like real extractive output (lengths, entities, overlap
-with the references). The three files ``briefing eval`` reads are written
+with the references). The references and documents of the ``k``-th copy of
+an example differ from the other copies in their white space alone (the
+spaces after the words that ``k``'s binary digits name are doubled): every
+token, entity and score stays that of the original text, but no cache keyed
+by text can serve one pair from another, as in a real evaluation, where
+every example has its own references and documents. The three files ``briefing eval`` reads are written
 (``pred.jsonl``, ``ref.jsonl`` and, with sources, ``src.jsonl``), then the
 command is run as a user runs it, in a subprocess, and timed from start to
 exit (start-up, reading, ROUGE-1/2/L/Lsum with bootstrap intervals, the
@@ -67,6 +72,16 @@ def prediction(sentences: list[str], seed: int) -> str:
     return " ".join(sentences[i] for i in sorted(rng.sample(range(len(sentences)), k)))
 
 
+def variant(text: str, copy: int) -> str:
+    """``text`` with the spaces after the words that the binary digits of ``copy`` name doubled
+    (copy 0: the text itself); distinct for every copy below 2 ** (number of spaces)."""
+    words = text.split(" ")
+    for bit in range(min(copy.bit_length(), len(words) - 1)):
+        if copy >> bit & 1:
+            words[bit] += " "
+    return " ".join(words)
+
+
 def write_pairs(examples: list[dict], n: int, folder: Path) -> dict[str, Path]:
     """Write ``n`` pairs (ids ``<example id>#<i>``) as the three files ``briefing eval`` reads."""
     leading = [
@@ -77,11 +92,11 @@ def write_pairs(examples: list[dict], n: int, folder: Path) -> dict[str, Path]:
     with paths["pred"].open("w", encoding="utf-8") as pred, paths["ref"].open("w", encoding="utf-8") as ref, \
             paths["src"].open("w", encoding="utf-8") as src:
         for i in range(n):
-            k = i % len(examples)
+            k, copy = i % len(examples), i // len(examples)
             example, pid = examples[k], f"{examples[k]['id']}#{i}"
             pred.write(json.dumps({"id": pid, "summary": prediction(leading[k], i)}) + "\n")
-            ref.write(json.dumps({"id": pid, "summaries": example["references"]}) + "\n")
-            src.write(json.dumps({"id": pid, "documents": example["documents"]}) + "\n")
+            ref.write(json.dumps({"id": pid, "summaries": [variant(r, copy) for r in example["references"]]}) + "\n")
+            src.write(json.dumps({"id": pid, "documents": [variant(d, copy) for d in example["documents"]]}) + "\n")
     return paths
 
 

@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -100,19 +101,23 @@ def write_pairs(examples: list[dict], n: int, folder: Path) -> dict[str, Path]:
     return paths
 
 
-def time_eval(paths: dict[str, Path], setting: str, report: Path) -> float:
-    """Seconds from starting ``briefing eval`` to its exit (it must succeed)."""
+def time_eval(paths: dict[str, Path], setting: str, report: Path, repo: Path = REPO) -> tuple[float, float]:
+    """Wall seconds from starting ``briefing eval`` to its exit (it must succeed), and the
+    CPU seconds (user + system) it used: on a shared machine the wall time also
+    counts the time spent waiting for a core, the CPU time does not."""
     command = [sys.executable, "-m", "summarize", "eval", "--pred", str(paths["pred"]), "--ref", str(paths["ref"]),
                "--output", str(report), "--quiet"]
     if setting == "sources":
         command += ["--sources", str(paths["src"])]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=repo)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"briefing eval failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -122,6 +127,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed runs per setting (median reported)")
     parser.add_argument("--setting", choices=SETTINGS, action="append", help="refs, sources (default both)")
     parser.add_argument("--keep", type=Path, help="write the pair files and reports here instead of a temporary folder")
+    parser.add_argument("--repo", type=Path, action="append",
+                        help="time the code of this checkout instead (repeatable: the checkouts take turns, run by run)")
     args = parser.parse_args()
     if not (args.data / "mds_dev.jsonl").exists():
         raise SystemExit(f"{args.data}: no mds_dev.jsonl (the shared development data)")
@@ -130,21 +137,30 @@ def main() -> None:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         paths = write_pairs(examples, args.pairs, folder)
+        repos = args.repo or [REPO]
         rows = []
         for setting in args.setting or SETTINGS:
-            times = [time_eval(paths, setting, folder / f"report-{setting}.json") for _ in range(args.runs)]
-            report = json.loads((folder / f"report-{setting}.json").read_text(encoding="utf-8"))
-            rows.append((setting, times, report))
-            print(f"{setting}: {args.pairs} pairs, runs {', '.join(f'{t:.1f}' for t in times)} s, "
-                  f"median {statistics.median(times):.1f} s", flush=True)
+            times: dict[Path, list[tuple[float, float]]] = {repo: [] for repo in repos}
+            for run in range(args.runs):
+                for k, repo in enumerate(repos):  # checkouts take turns, so a busy spell falls on all of them alike
+                    times[repo].append(time_eval(paths, setting, folder / f"report-{setting}-{k}.json", repo))
+                    wall, cpu = times[repo][-1]
+                    print(f"{setting} {repo}: run {run + 1}, {wall:.1f} s wall, {cpu:.1f} s CPU", flush=True)
+            reports = [json.loads((folder / f"report-{setting}-{k}.json").read_text(encoding="utf-8")) for k in range(len(repos))]
+            if len(repos) > 1:
+                same = all((r["rouge"], r["entities"]) == (reports[0]["rouge"], reports[0]["entities"]) for r in reports)
+                print(f"{setting}: the checkouts' reports (every score and entity) are {'identical' if same else 'DIFFERENT'}")
+            rows.extend((setting, repo, times[repo], report) for repo, report in zip(repos, reports))
     print()
-    print("| setting | pairs | median s | runs (s) | ROUGE-2 F1 | entity precision-source |")
-    print("|---|---|---|---|---|---|")
-    for setting, times, report in rows:
+    print("| setting | code | pairs | median wall s | median CPU s | runs, wall / CPU s | ROUGE-2 F1 | entity precision-source |")
+    print("|---|---|---|---|---|---|---|---|")
+    for setting, repo, times, report in rows:
         scores = report["rouge"]["scores"]
         precision = report["entities"]["precision_source"]
-        print(f"| {setting} | {args.pairs:,} | {statistics.median(times):.1f} | {', '.join(f'{t:.1f}' for t in times)} | "
-              f"{100 * scores['rouge2']['fmeasure']['mean']:.2f} | {'-' if precision is None else f'{100 * precision:.2f}'} |")
+        runs = ", ".join(f"{w:.1f} / {c:.1f}" for w, c in times)
+        print(f"| {setting} | {repo.name} | {args.pairs:,} | {statistics.median(w for w, _ in times):.1f} | "
+              f"{statistics.median(c for _, c in times):.1f} | {runs} | {100 * scores['rouge2']['fmeasure']['mean']:.2f} | "
+              f"{'-' if precision is None else f'{100 * precision:.2f}'} |")
 
 
 if __name__ == "__main__":

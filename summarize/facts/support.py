@@ -169,15 +169,31 @@ class SourceIndex:
             self.words.extend(normalize_words(text))
             self.words.append("\n")  # no match runs across two texts
         self.positions: dict[str, list[int]] = {}
-        add = self.positions.setdefault
+        positions = self.positions
         for i, word in enumerate(self.words):
-            add(word, []).append(i)
-        self.values = numeric_values(self.words)
-        self._by_length: dict[int, list[str]] = {}
+            found = positions.get(word)  # no empty list made for every word, as setdefault would
+            if found is None:
+                positions[word] = [i]
+            else:
+                found.append(i)
+        self._variants: dict[str, set[str]] = {}
+
+    # The values the texts state and their words by length are built on first
+    # use: only a number entity needs the one, only a spelling variant the
+    # other, and many summaries ask for neither.
+    @functools.cached_property
+    def values(self) -> set[float]:
+        """Every value the texts state (see ``numeric_values``)."""
+        return numeric_values(self.words)
+
+    @functools.cached_property
+    def _by_length(self) -> dict[int, list[str]]:
+        """The texts' words that may have spelling variants, by length."""
+        by_length: dict[int, list[str]] = {}
         for word in self.positions:
             if len(word) >= FUZZY_MIN_LENGTH and word.isalpha():
-                self._by_length.setdefault(len(word), []).append(word)
-        self._variants: dict[str, set[str]] = {}
+                by_length.setdefault(len(word), []).append(word)
+        return by_length
 
     @classmethod
     def of(cls, texts: Sequence[str] | str) -> SourceIndex:

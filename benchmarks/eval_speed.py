@@ -23,9 +23,15 @@ Two settings are timed by default: without sources (ROUGE and the entity
 metrics against the references, precision-target and recall-target) and with
 ``--sources`` (also precision-source against the documents).
 
+Wall and CPU seconds are reported (on a shared machine the wall time also
+counts waiting for a core). ``--repo`` (repeatable) times other checkouts of
+the project on the same files, taking turns run by run, and says whether
+their reports (every score and entity) are identical.
+
 Usage:
     .venv/bin/python benchmarks/eval_speed.py                    # 10,000 pairs, both settings, 3 runs each
     .venv/bin/python benchmarks/eval_speed.py --pairs 2000 --runs 1 --setting refs
+    .venv/bin/python benchmarks/eval_speed.py --runs 1 --repo ../old-checkout --repo .
 """
 
 from __future__ import annotations

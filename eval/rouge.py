@@ -132,8 +132,10 @@ class FastRougeScorer(rouge_scorer.RougeScorer):
     LCS rows are computed bit-parallel on Python integers (``_lcs_rows``),
     from which ROUGE-Lsum's union LCS is read out along the very path
     rouge-score's backtracking takes, so ties resolve alike. The n-gram scores
-    and F-measures use rouge-score's own functions. ``tests/test_rouge.py``
-    compares every score with rouge-score's.
+    and F-measures use rouge-score's own functions (``_create_ngrams`` and
+    ``_score_ngrams`` are private there: pinned by ``rouge-score>=0.1.2`` and
+    watched by ``tests/test_rouge.py``, which compares every score with
+    rouge-score's, and ``tests/test_eval_pins.py``).
     """
 
     def __init__(self, rouge_types: Sequence[str], use_stemmer: bool = True, tokenizer=None) -> None:

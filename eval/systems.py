@@ -51,6 +51,7 @@ class SystemOptions:
     threads: int | None = None
     device: str | None = None
     batch_size: int = 4
+    backend: str = "auto"  # abstractive: auto | torch | ctranslate2
     max_words: int = 120  # the budget instruction engines reserve answer room for
     context_tokens: int | None = None  # chat/openai: prompt plus answer per call
     tokenizer: str | None = None  # openai: tokenizer to count the served model's tokens with
@@ -104,12 +105,16 @@ class EngineSystem:
         self.name = spec
         self.engine = engine
         self.guard_counts: tuple[int, int] | None = None  # last example: sentences checked, removed
+        self.usage: dict | None = None  # last example: the model engine's generate calls and tokens, else None
 
     def summarize(self, documents: Sequence[str], max_words: int) -> str:
         from summarize.fuse import summarize_cluster
 
+        engine_usage = getattr(self.engine, "usage", None)
+        before = engine_usage.as_dict() if engine_usage is not None else None
         story = summarize_cluster(list(documents), self.engine, max_words)
         self.guard_counts = (story.factual["guarded_sentences"], len(story.factual["removed_sentences"]))
+        self.usage = engine_usage.since(before) if engine_usage is not None else None
         return story.summary
 
     def describe(self) -> dict:
@@ -131,7 +136,7 @@ def _engine_system(engine_name: str, needs_model: bool) -> Callable[[str, str | 
         if needs_model:
             kwargs = {
                 "threads": options.threads, "device": options.device, "batch_size": options.batch_size,
-                "max_words": options.max_words, "context_tokens": options.context_tokens,
+                "backend": options.backend, "max_words": options.max_words, "context_tokens": options.context_tokens,
                 "tokenizer": options.tokenizer, "max_concurrency": options.max_concurrency,
                 "timeout": options.timeout, "api_key_env": options.api_key_env,
             }

@@ -43,10 +43,19 @@ class Device(str, Enum):
 class Dtype(str, Enum):
     """Model precision; lower ones are faster on supporting hardware and may change wording."""
 
+    auto = "auto"
     float32 = "float32"
     bfloat16 = "bfloat16"
     float16 = "float16"
     int8 = "int8"
+
+
+class Backend(str, Enum):
+    """What runs a seq2seq model; ``auto`` uses CTranslate2 where it can (see summarize.engines.ct2_backend)."""
+
+    auto = "auto"
+    torch = "torch"
+    ctranslate2 = "ctranslate2"
 
 
 def device_value(device: Device) -> str | None:
@@ -61,6 +70,7 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", metavar="", help="A
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", dir_okay=False, help="Write to FILE (- for stdout).", show_default="stdout")]
 ThreadsOpt = Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", envvar="BRIEFING_THREADS", show_envvar=True, help="CPU threads for models.", show_default="torch's choice")]
 DeviceOpt = Annotated[Device, typer.Option("--device", envvar="BRIEFING_DEVICE", show_envvar=True, help="Where models run; auto: cuda, then mps, then cpu.")]
+BackendOpt = Annotated[Backend, typer.Option("--backend", envvar="BRIEFING_BACKEND", show_envvar=True, help="Seq2seq runtime (abstractive engine): ctranslate2 converts the model once (cached) and runs int8 on CPU, float16 on GPU, for BART, PEGASUS and T5; auto uses it when installed and the model, device, settings and --dtype allow, else torch.")]
 BatchSizeOpt = Annotated[int, typer.Option("--batch-size", min=1, metavar="N", envvar="BRIEFING_BATCH_SIZE", show_envvar=True, help="Chunks per generate() call.")]
 
 

@@ -25,8 +25,10 @@ SHARED_BENCH = REPO.parent / "shared" / "bench"
 
 @pytest.fixture(autouse=True)
 def _no_user_config(monkeypatch, tmp_path_factory):
-    """No test reads the developer's config files, BRIEFING_* settings or time zone."""
+    """No test reads the developer's config files, BRIEFING_* settings or time zone, or writes their cache."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-config"))
+    # Converted models (the ctranslate2 backend) go to a cache shared by the session, not the developer's.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setenv("TZ", "UTC")  # dates shown in the reader's zone: the same on every machine
     for name in list(os.environ):
         if name.startswith("BRIEFING_") and name != "BRIEFING_PROMPTS_DIR":
@@ -49,6 +51,29 @@ def seeds_dir() -> Path:
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A tiny random BART and its BPE tokenizer, saved with save_pretrained."""
     return build_tiny_model(tmp_path_factory.mktemp("tiny-bart"), "bart")
+
+
+@pytest.fixture(scope="session")
+def tiny_varied_bart_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """The tiny BART with its matrices redrawn at a larger scale (std 0.3), saved the same way.
+
+    The tiny BART's small initial weights make it write the same junk for
+    every input; this one's output depends on its input, so tests that
+    compare outputs (before and after a speed change) can see a difference.
+    """
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    directory = tmp_path_factory.mktemp("tiny-bart-varied")
+    model = AutoModelForSeq2SeqLM.from_pretrained(tiny_model_dir)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.dim() > 1:
+                parameter.normal_(0.0, 0.3)
+    model.save_pretrained(directory)
+    AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(directory)
+    return directory
 
 
 @pytest.fixture(scope="session")

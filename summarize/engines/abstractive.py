@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from summarize.engines.base import EngineError, Summarizer
+from summarize.engines.usage import GenerationUsage, eos_token_ids
 from summarize.models import Chunk
 from summarize.prompts import load_prompt_template
 
@@ -72,7 +73,10 @@ class AbstractiveSummarizer(Summarizer):
         model: hub id or local directory.
         device: "cuda", "mps", "cpu" or None for automatic.
         threads: torch intra-op threads (None leaves torch's default).
-        dtype: "float32", "bfloat16", "float16" or "int8"; None keeps float32.
+        dtype: "auto", "float32", "bfloat16", "float16" or "int8"; None keeps float32.
+            "auto" picks by hardware (``summarize.engines.precision.choose_dtype``):
+            bfloat16 on CPUs with native bfloat16 (AMX, AVX-512 BF16) and on
+            CUDA GPUs that support it, float16 on other GPUs, float32 otherwise.
             Lower precision is faster on hardware that supports it and may
             change outputs. "int8" is dynamic quantisation of the linear layers
             (CPU only): faster greedy decoding, no memory saved in eager torch.
@@ -82,6 +86,12 @@ class AbstractiveSummarizer(Summarizer):
         prompt_template: path of a Jinja2 template (``{{ text }}``) replacing the
             family's default instruction template.
         on_progress: called with (done, total) after each batch.
+        backend: "torch", "ctranslate2" (converted once and cached, see
+            ``summarize.engines.ct2_backend``; int8 on CPU, float16 on CUDA
+            unless ``dtype`` says otherwise) or "auto": CTranslate2 when it is
+            installed, supports the model family (BART, PEGASUS, T5; not LED),
+            device and generation settings, and ``dtype`` is not a torch
+            precision chosen explicitly (float32, bfloat16, float16); else torch.
     """
 
     name = "abstractive"
@@ -97,6 +107,7 @@ class AbstractiveSummarizer(Summarizer):
         generation: dict | None = None,
         prompt_template: str | Path | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        backend: str | None = "auto",
     ):
         self.model = str(model)
         # Decide where the model comes from before importing torch, so that an
@@ -110,9 +121,25 @@ class AbstractiveSummarizer(Summarizer):
         self.batch_size = max(1, batch_size)
         self.generation = dict(generation or {})
         self.on_progress = on_progress
-        self.tokenizer, self._model = _from_pretrained(location, _torch_dtype(dtype), local_only)
-        self._model.to(self.device).eval()
-        self.quantized = dtype == "int8"
+        self.dtype_reason = None  # why dtype "auto" chose the torch precision it did
+        self.backend, configs = _pick_backend(backend, location, local_only, self.model, self.device, dtype, self.generation)
+        self.backend_note = None  # why auto fell back to torch after choosing ctranslate2
+        if self.backend == "ctranslate2":
+            try:
+                self.tokenizer, self._model = _load_ct2(location, local_only, self.model, configs, self.device, dtype,
+                                                        threads or torch.get_num_threads())
+            except EngineError as exc:
+                if (backend or "auto") != "auto":
+                    raise
+                self.backend, self.backend_note = "torch", str(exc)
+        if self.backend == "torch":
+            if dtype == "auto":
+                from summarize.engines.precision import auto_dtype
+
+                dtype, self.dtype_reason = auto_dtype(self.device)
+            self.tokenizer, self._model = _from_pretrained(location, _torch_dtype(dtype), local_only)
+            self._model.to(self.device).eval()
+        self.quantized = dtype == "int8" and self.backend == "torch"
         if self.quantized:
             self._model = _quantize_int8(self._model, self.device)
         self.family = _family(self._model.config, self.model)
@@ -120,6 +147,7 @@ class AbstractiveSummarizer(Summarizer):
         self._prompt_overhead = self.count_tokens(empty_prompt)
         self.max_input_tokens = self._model_input_limit() - self._prompt_overhead
         _check_generation(self.generation, self._model, self.model)
+        self.usage = GenerationUsage()  # calls and tokens fed and generated; not in describe() (it keys caches)
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` under the model's tokenizer, special tokens included."""
@@ -146,6 +174,8 @@ class AbstractiveSummarizer(Summarizer):
                     f"input of {batch['input_ids'].shape[1]} tokens exceeds {self.model}'s limit of "
                     f"{self._model_input_limit()}; chunk it first"
                 )
+            input_lengths = batch["attention_mask"].sum(dim=1).tolist()
+            padded_length = batch["input_ids"].shape[1]
             batch = {k: v.to(self.device) for k, v in batch.items()}
             if self.family == "led":
                 # LED needs global attention on at least the first token.
@@ -153,7 +183,9 @@ class AbstractiveSummarizer(Summarizer):
                 global_mask[:, 0] = 1
                 batch["global_attention_mask"] = global_mask
             with torch.inference_mode():
-                output = self._model.generate(**batch, **settings)
+                output = self._model.generate(**batch, **settings, **self._beam_cache_argument(settings))
+            # Row 0 of each output is the decoder start token, not generated.
+            self.usage.record(input_lengths, padded_length, output[:, 1:].tolist(), self._eos_ids(settings))
             decoded = self.tokenizer.batch_decode(output, skip_special_tokens=True)
             for i, text in zip(batch_ids, decoded):
                 summaries[i] = " ".join(text.split())
@@ -178,7 +210,10 @@ class AbstractiveSummarizer(Summarizer):
             "model": self.model,
             "device": self.device,
             "family": self.family,
+            "backend": self.backend,
+            **({"backend_note": self.backend_note} if self.backend_note else {}),
             "dtype": "int8" if self.quantized else str(self._model.dtype).removeprefix("torch."),
+            **({"dtype_reason": self.dtype_reason} if self.dtype_reason else {}),
             "max_input_tokens": self.max_input_tokens,
             "generation": self._generation_settings(),
         }
@@ -188,6 +223,33 @@ class AbstractiveSummarizer(Summarizer):
         # checkpoint's generation_config, which generate() applies itself.
         return dict(self.generation)
 
+    def _eos_ids(self, settings: dict) -> set[int]:
+        if "eos_token_id" in settings:
+            return eos_token_ids(settings)
+        return eos_token_ids(self._model.generation_config)
+
+    def _beam_cache_argument(self, settings: dict) -> dict:
+        """``{"cache": BeamSearchCache}`` for a beam search of an encoder-decoder model, else ``{}``.
+
+        A fresh cache per ``generate`` call that skips transformers' no-op
+        reordering of the encoder's keys and values at every beam step; same
+        tokens, less copying (see ``summarize.engines.beam_cache``).
+        """
+        if self.backend != "torch":
+            return {}  # CTranslate2 keeps its own cache
+        from summarize.engines.beam_cache import cache_argument, new_beam_search_cache
+
+        config = self._model.generation_config
+        num_beams = settings.get("num_beams") or getattr(config, "num_beams", 1) or 1
+        if (settings.get("num_beam_groups") or getattr(config, "num_beam_groups", 1) or 1) > 1:
+            return {}  # group beam search reorders its own way
+        if settings.get("cache_implementation", getattr(config, "cache_implementation", None)) is not None:
+            return {}  # generate() refuses a cache object together with a requested cache kind
+        if settings.get("use_cache", getattr(config, "use_cache", True)) is False:
+            return {}
+        cache = new_beam_search_cache(self._model, num_beams)
+        return {cache_argument(self._model): cache} if cache is not None else {}
+
     def _model_input_limit(self) -> int:
         limit = getattr(self.tokenizer, "model_max_length", None)
         if not limit or limit > 100_000:
@@ -195,6 +257,44 @@ class AbstractiveSummarizer(Summarizer):
             limit = getattr(config, "max_encoder_position_embeddings", None) or getattr(
                 config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
         return int(limit or FALLBACK_MAX_INPUT_TOKENS)
+
+
+def _pick_backend(backend: str | None, location: str, local_only: bool, model_id: str, device: str,
+                  dtype: str | None, generation: dict):
+    """("torch" | "ctranslate2", the checkpoint's (config, generation_config) when read); see ``ct2_backend.pick_backend``."""
+    from summarize.engines import ct2_backend
+
+    if (backend or "auto") == "torch" or ((backend or "auto") == "auto" and not ct2_backend.available()):
+        return "torch", None
+    try:
+        config, generation_config = ct2_backend.load_configs(location, local_only, model_id)
+    except EngineError:
+        if (backend or "auto") == "auto":
+            return "torch", None  # torch's loading reports what is wrong with the checkpoint
+        raise
+    effective = generation_config.__class__.from_dict(generation_config.to_dict())
+    effective.update(**generation)
+    return ct2_backend.pick_backend(backend, config, effective, device, dtype, model_id), (config, generation_config)
+
+
+def _load_ct2(location: str, local_only: bool, model_id: str, configs, device: str, dtype: str | None, threads: int):
+    """Tokenizer and CTranslate2 model (converted on first use, then from the cache); no torch weights kept."""
+    from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from summarize.engines import ct2_backend
+
+    _require_safetensors(location)
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=local_only, trust_remote_code=False)
+    except Exception as exc:  # noqa: BLE001 - as in _from_pretrained
+        raise EngineError(f"{model_id}: cannot load the tokenizer ({str(exc).strip().splitlines()[0][:300]})") from None
+    config, generation_config = configs
+    model = ct2_backend.load(location, local_only, config, generation_config, device=device, dtype=dtype,
+                             threads=threads, model_id=model_id)
+    return tokenizer, model
 
 
 def _family(config, model_id: str) -> str:

@@ -1,0 +1,264 @@
+"""The summarise stage on Ray Data, for users who outgrow one machine.
+
+Reading, cleaning, near-duplicate detection, grouping and ranking stay on the
+driver (the process that runs ``briefing``): they need every article at once
+and take seconds even for tens of thousands of articles (docs/ray.md). What
+takes the time, summarising each story with a model, is independent per
+story, so the stories become a ``ray.data`` Dataset and a pool of actors,
+each holding one engine loaded once from plain engine options, summarises
+them with ``summarize.fuse.summarize_stories``: the same code, settings and
+fusion as a single-process run, so the StorySummary of each story is the
+same. Results come back in input order.
+
+Ray is imported only here and only when ``--ray`` is given, so nothing else
+pays for it; without it installed, ``--ray`` fails with one line naming the
+extra to install (``pip install -e '.[ray]'``).
+
+The pieces:
+
+- ``connect(address)`` joins a cluster (``auto``: the one ``RAY_ADDRESS`` or
+  ``ray start`` on this machine names; ``local``: a new one on this machine;
+  else ``host:port`` or ``ray://host:10001``);
+- ``map_ordered(payloads, worker, ...)``: the generic part: picklable items
+  through an actor class under ``map_batches(compute=ActorPoolStrategy)``,
+  results yielded in input order as they arrive;
+- ``RayStoryMapper``: what ``build_briefing(map_stories=...)`` takes to
+  summarise its stories on Ray instead of in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import socket
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from summarize.engines.base import EngineError, Summarizer
+from summarize.models import EarlierCoverage, Story, StorySummary
+
+INSTALL_HINT = "pip install -e '.[ray]'"
+DEFAULT_STORIES_PER_CALL = 4
+LOCAL = "local"
+AUTO = "auto"
+CONNECT_TIMEOUT_S = 5.0  # Ray itself retries an unreachable head for minutes
+
+
+class DistributedError(RuntimeError):
+    """Ray is missing, the cluster cannot be reached, or a worker failed; the message is one line."""
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """Where and how wide the summarise stage runs on Ray.
+
+    ``address``: ``auto`` (the running cluster: ``RAY_ADDRESS``, else the one
+    ``ray start`` started on this machine), ``local`` (start Ray on this
+    machine for this run), or a cluster address (``10.0.0.5:6379``,
+    ``ray://head:10001``). ``actors``: engines loaded at once (None: one per
+    GPU of the cluster, else one per CPU, never more than there are items).
+    ``batch_size``: items (stories, benchmark examples) per actor call; a
+    call summarises its stories together, so chunks of several stories share
+    ``generate`` batches.
+    """
+
+    address: str = AUTO
+    actors: int | None = None
+    batch_size: int = DEFAULT_STORIES_PER_CALL
+
+
+def import_ray():
+    """The ``ray`` module with Ray Data, or DistributedError naming the extra to install."""
+    try:
+        import ray
+        import ray.data  # noqa: F401 - the ``data`` extra: pyarrow, pandas
+    except ImportError as exc:
+        missing = "ray" if getattr(exc, "name", None) in (None, "ray") else f"ray[data] ({exc.name} missing)"
+        raise DistributedError(f"--ray needs {missing}: install it with {INSTALL_HINT}") from None
+    return ray
+
+
+def connect(address: str = AUTO):
+    """Join (or, for ``local``, start) the Ray cluster at ``address``; returns the ``ray`` module.
+
+    A Ray already initialised in this process (a test's, a notebook's) is used
+    as it is. Raises DistributedError with one line when Ray is not installed
+    or no cluster answers at ``address``.
+    """
+    ray = import_ray()
+    if ray.is_initialized():
+        return ray
+    _quiet_ray_logs()
+    _check_reachable(os.environ.get("RAY_ADDRESS", "") if address == AUTO else address, address)
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                              "logging_level": logging.WARNING, "configure_logging": True}
+    if address != LOCAL:
+        kwargs["address"] = address
+    try:
+        ray.init(**kwargs)
+    except ConnectionError as exc:
+        where = "RAY_ADDRESS or a cluster started with `ray start --head`" if address == AUTO else address
+        raise DistributedError(f"--ray {address}: no Ray cluster reachable at {where} "
+                               f"({_first_line(exc)}); use --ray local to run on this machine") from None
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise DistributedError(f"--ray {address}: cannot connect to Ray: {_first_line(exc)}") from None
+    return ray
+
+
+def map_ordered(
+    payloads: Sequence[Any],
+    worker: type,
+    constructor_kwargs: Mapping[str, Any],
+    options: RayOptions,
+) -> Iterator[Any]:
+    """``worker(**constructor_kwargs)`` applied to ``payloads`` on Ray, yielding results in input order.
+
+    ``worker`` is an actor class: built once per actor (load the model
+    there), then called with column batches ``{"index": ..., "payload": ...}``
+    of pickled items, returning ``{"index": ..., "payload": ...}`` of pickled
+    results (see ``StoryWorker``; ``pickled_batch`` and ``unpickled_batch``
+    do the packing). Results are yielded as soon as every earlier one has
+    arrived, so a caller can write them out as they come.
+    """
+    if not payloads:
+        return
+    ray = connect(options.address)
+    _quiet_ray_logs()
+    resources = ray.cluster_resources()
+    gpus = int(resources.get("GPU", 0))
+    actors = options.actors or max(1, gpus or int(resources.get("CPU", 1)))
+    actors = max(1, min(actors, len(payloads)))
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.execution_options.preserve_order = True
+    rows = [{"index": i, "payload": pickle.dumps(item)} for i, item in enumerate(payloads)]
+    dataset = ray.data.from_items(rows, override_num_blocks=min(len(rows), actors * 4))
+    results = dataset.map_batches(
+        worker,
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        batch_size=max(1, options.batch_size),
+        batch_format="numpy",
+        num_gpus=1 if gpus else 0,
+        num_cpus=1,
+        fn_constructor_kwargs=dict(constructor_kwargs),
+    )
+    waiting: dict[int, Any] = {}
+    next_index = 0
+    try:
+        # preserve_order makes them arrive in order; the buffer makes sure of it.
+        for row in results.iter_rows():
+            waiting[int(row["index"])] = pickle.loads(row["payload"])
+            while next_index in waiting:
+                yield waiting.pop(next_index)
+                next_index += 1
+    except Exception as exc:  # noqa: BLE001 - Ray wraps a worker's error; hand back the engine's own
+        raise _worker_error(exc) from None
+
+
+def pickled_batch(indexes: Iterable[int], items: Iterable[Any]) -> dict:
+    """A worker's return value: the ``index`` column as given, each item pickled."""
+    import numpy as np
+
+    pickled = [pickle.dumps(item) for item in items]
+    payload = np.empty(len(pickled), dtype=object)  # one bytes object per row, whatever their lengths
+    payload[:] = pickled
+    return {"index": np.asarray(list(indexes), dtype=np.int64), "payload": payload}
+
+
+def unpickled_batch(batch: Mapping[str, Any]) -> list[Any]:
+    """The items of a batch ``map_ordered`` hands a worker."""
+    return [pickle.loads(payload) for payload in batch["payload"]]
+
+
+class StoryWorker:
+    """A Ray actor holding one engine: summarises batches of ``(story, earlier coverage)``.
+
+    Built from plain settings (the engine's registry name, model, options:
+    what ``BriefingOptions.engine_options`` gives) so that nothing but
+    strings and numbers travels to build it; the engine loads once per actor.
+    """
+
+    def __init__(self, engine: str, model: str | None, engine_options: dict, max_words: int,
+                 unsupported: str, recap: bool):
+        from summarize.engines import load_engine
+
+        self.engine = load_engine(engine, model, **engine_options)
+        self.max_words, self.unsupported, self.recap = max_words, unsupported, recap
+
+    def __call__(self, batch: dict) -> dict:
+        from summarize.fuse import summarize_stories
+
+        items = unpickled_batch(batch)
+        stories = [story for story, _ in items]
+        earlier = {story.id: seen for story, seen in items if seen is not None}
+        summaries = summarize_stories(stories, self.engine, self.max_words, self.unsupported,
+                                      earlier=earlier, recap=self.recap)
+        return pickled_batch(batch["index"], summaries)
+
+
+@dataclass(frozen=True)
+class RayStoryMapper:
+    """Summarises stories on Ray: ``build_briefing(..., map_stories=RayStoryMapper(ray_options, options))``.
+
+    A ``summarize.pipeline.StoryMapper``; ``engine`` (the driver's) names the
+    engine the actors load (after any fallback), ``engine_options`` and
+    ``model`` are the ones it was built with.
+    """
+
+    ray: RayOptions
+    model: str | None
+    engine_options: dict
+
+    def __call__(self, stories: Sequence[Story], engine: Summarizer, max_words: int, unsupported: str,
+                 earlier: Mapping[str, EarlierCoverage], recap: bool) -> list[StorySummary]:
+        payloads = [(story, earlier.get(story.id)) for story in stories]
+        settings = {"engine": engine.name, "model": self.model, "engine_options": self.engine_options,
+                    "max_words": max_words, "unsupported": unsupported, "recap": recap}
+        return list(map_ordered(payloads, StoryWorker, settings, self.ray))
+
+
+def _check_reachable(target: str, option: str) -> None:
+    """Raise DistributedError at once when nothing listens at ``target`` (``host:port``, ``ray://host:port``).
+
+    Other forms (``auto`` without RAY_ADDRESS, ``local``) are left to Ray.
+    """
+    host, sep, port = target.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise DistributedError(f"--ray {option}: cannot reach a Ray cluster at {host}:{port} ({reason}); "
+                               "start one there with `ray start --head`, or use --ray local") from None
+
+
+def _worker_error(exc: BaseException) -> Exception:
+    """The error a worker raised, unwrapped from Ray's: EngineError stays EngineError."""
+    seen = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (EngineError, DistributedError)):
+            return current
+        cause = getattr(current, "cause", None)  # RayTaskError keeps the original here
+        current = cause if isinstance(cause, BaseException) else current.__cause__
+    return DistributedError(f"a Ray worker failed: {type(exc).__name__}: {_first_line(exc)}")
+
+
+def _quiet_ray_logs() -> None:
+    """Ray's start-up lines and Ray Data's per-dataset lines would mix into a briefing's stderr.
+
+    Errors still show; the C++ core's log level is read when Ray starts, so
+    it applies to a Ray this process starts or joins (``RAY_BACKEND_LOG_LEVEL`` overrides).
+    """
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+    logging.getLogger("ray").setLevel(logging.WARNING)
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__

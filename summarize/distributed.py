@@ -32,11 +32,11 @@ import logging
 import os
 import pickle
 import socket
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from summarize.engines.base import EngineError, Summarizer
+from summarize.engines.base import Summarizer
 from summarize.models import EarlierCoverage, Story, StorySummary
 
 INSTALL_HINT = "pip install -e '.[ray]'"
@@ -88,10 +88,10 @@ def connect(address: str = AUTO):
     or no cluster answers at ``address``.
     """
     ray = import_ray()
+    _check_reachable(os.environ.get("RAY_ADDRESS", "") if address == AUTO else address, address)
     if ray.is_initialized():
         return ray
     _quiet_ray_logs()
-    _check_reachable(os.environ.get("RAY_ADDRESS", "") if address == AUTO else address, address)
     kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                               "logging_level": logging.WARNING, "configure_logging": True}
     if address != LOCAL:
@@ -115,12 +115,11 @@ def map_ordered(
 ) -> Iterator[Any]:
     """``worker(**constructor_kwargs)`` applied to ``payloads`` on Ray, yielding results in input order.
 
-    ``worker`` is an actor class: built once per actor (load the model
-    there), then called with column batches ``{"index": ..., "payload": ...}``
-    of pickled items, returning ``{"index": ..., "payload": ...}`` of pickled
-    results (see ``StoryWorker``; ``pickled_batch`` and ``unpickled_batch``
-    do the packing). Results are yielded as soon as every earlier one has
-    arrived, so a caller can write them out as they come.
+    ``worker`` is a ``BatchWorker`` subclass: built once per actor (load the
+    model there), then called on batches of the pickled items. Results are
+    yielded as soon as every earlier one has arrived, so a caller can write
+    them out as they come. An exception a worker raised is raised here as it
+    was (an EngineError stays one); DistributedError when Ray itself failed.
     """
     if not payloads:
         return
@@ -144,35 +143,69 @@ def map_ordered(
         num_cpus=1,
         fn_constructor_kwargs=dict(constructor_kwargs),
     )
-    waiting: dict[int, Any] = {}
+    # preserve_order makes the results arrive in order; the buffer makes sure of it.
+    waiting: dict[int, tuple[bool, Any]] = {}
     next_index = 0
-    try:
-        # preserve_order makes them arrive in order; the buffer makes sure of it.
-        for row in results.iter_rows():
-            waiting[int(row["index"])] = pickle.loads(row["payload"])
-            while next_index in waiting:
-                yield waiting.pop(next_index)
-                next_index += 1
-    except Exception as exc:  # noqa: BLE001 - Ray wraps a worker's error; hand back the engine's own
-        raise _worker_error(exc) from None
+    arriving = iter(results.iter_rows())
+    while True:
+        try:
+            row = next(arriving)
+        except StopIteration:
+            break
+        except Exception as exc:  # noqa: BLE001 - Ray's own failures (a node lost); workers' come as answers
+            raise DistributedError(f"Ray failed: {type(exc).__name__}: {_first_line(exc)}") from None
+        waiting[int(row["index"])] = pickle.loads(row["payload"])
+        while next_index in waiting:
+            ok, value = waiting.pop(next_index)
+            if not ok:
+                raise value
+            yield value
+            next_index += 1
 
 
-def pickled_batch(indexes: Iterable[int], items: Iterable[Any]) -> dict:
-    """A worker's return value: the ``index`` column as given, each item pickled."""
-    import numpy as np
+class BatchWorker:
+    """Base of the actor classes ``map_ordered`` runs: ``setup`` once per actor, ``work`` per batch.
 
-    pickled = [pickle.dumps(item) for item in items]
-    payload = np.empty(len(pickled), dtype=object)  # one bytes object per row, whatever their lengths
-    payload[:] = pickled
-    return {"index": np.asarray(list(indexes), dtype=np.int64), "payload": payload}
+    ``setup(**constructor_kwargs)`` builds what the actor keeps (load the
+    model there); ``work(items)`` returns one result per item, in order. An
+    exception from either travels back to the driver whole and is raised
+    there by ``map_ordered``: Ray itself hands back an actor's constructor
+    error only as text, and Ray Data wraps a call's error in its own
+    (the original is lost on the way), so the driver could not tell an
+    EngineError (one line for the user, the ``auto`` fallback) from a crash.
+    """
+
+    def __init__(self, **settings: Any):
+        self._failure: Exception | None = None
+        try:
+            self.setup(**settings)
+        except Exception as exc:  # noqa: BLE001 - raised on the driver, see the class docstring
+            self._failure = exc
+
+    def setup(self, **settings: Any) -> None:
+        """Build what the actor keeps."""
+
+    def work(self, items: list[Any]) -> list[Any]:
+        """One result per item, in order."""
+        raise NotImplementedError
+
+    def __call__(self, batch: dict) -> dict:
+        import numpy as np
+
+        items = [pickle.loads(payload) for payload in batch["payload"]]
+        try:
+            if self._failure is not None:
+                raise self._failure
+            answers = [(True, result) for result in self.work(items)]
+        except Exception as exc:  # noqa: BLE001 - raised on the driver, see the class docstring
+            answers = [(False, _portable(exc))] * len(items)
+        pickled = [pickle.dumps(answer) for answer in answers]
+        payload = np.empty(len(pickled), dtype=object)  # one bytes object per row, whatever their lengths
+        payload[:] = pickled
+        return {"index": np.asarray(batch["index"], dtype=np.int64), "payload": payload}
 
 
-def unpickled_batch(batch: Mapping[str, Any]) -> list[Any]:
-    """The items of a batch ``map_ordered`` hands a worker."""
-    return [pickle.loads(payload) for payload in batch["payload"]]
-
-
-class StoryWorker:
+class StoryWorker(BatchWorker):
     """A Ray actor holding one engine: summarises batches of ``(story, earlier coverage)``.
 
     Built from plain settings (the engine's registry name, model, options:
@@ -180,22 +213,20 @@ class StoryWorker:
     strings and numbers travels to build it; the engine loads once per actor.
     """
 
-    def __init__(self, engine: str, model: str | None, engine_options: dict, max_words: int,
-                 unsupported: str, recap: bool):
+    def setup(self, engine: str, model: str | None, engine_options: dict, max_words: int,
+              unsupported: str, recap: bool) -> None:
         from summarize.engines import load_engine
 
         self.engine = load_engine(engine, model, **engine_options)
         self.max_words, self.unsupported, self.recap = max_words, unsupported, recap
 
-    def __call__(self, batch: dict) -> dict:
+    def work(self, items: list[tuple[Story, EarlierCoverage | None]]) -> list[StorySummary]:
         from summarize.fuse import summarize_stories
 
-        items = unpickled_batch(batch)
         stories = [story for story, _ in items]
         earlier = {story.id: seen for story, seen in items if seen is not None}
-        summaries = summarize_stories(stories, self.engine, self.max_words, self.unsupported,
-                                      earlier=earlier, recap=self.recap)
-        return pickled_batch(batch["index"], summaries)
+        return summarize_stories(stories, self.engine, self.max_words, self.unsupported,
+                                 earlier=earlier, recap=self.recap)
 
 
 @dataclass(frozen=True)
@@ -235,17 +266,13 @@ def _check_reachable(target: str, option: str) -> None:
                                "start one there with `ray start --head`, or use --ray local") from None
 
 
-def _worker_error(exc: BaseException) -> Exception:
-    """The error a worker raised, unwrapped from Ray's: EngineError stays EngineError."""
-    seen = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, (EngineError, DistributedError)):
-            return current
-        cause = getattr(current, "cause", None)  # RayTaskError keeps the original here
-        current = cause if isinstance(cause, BaseException) else current.__cause__
-    return DistributedError(f"a Ray worker failed: {type(exc).__name__}: {_first_line(exc)}")
+def _portable(exc: Exception) -> Exception:
+    """``exc`` if it survives pickling, else a RuntimeError carrying its type and first line."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 - any exception that cannot make the trip
+        return RuntimeError(f"{type(exc).__name__}: {_first_line(exc)}")
 
 
 def _quiet_ray_logs() -> None:

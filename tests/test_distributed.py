@@ -55,7 +55,7 @@ def _briefings(articles, options, ray_options):
 
 def test_abstractive_briefing_on_ray_is_byte_identical(seeds_dir, tiny_model_dir):
     options = BriefingOptions(engine="abstractive", model=str(tiny_model_dir), threads=1, max_words=60,
-                              generation={"max_new_tokens": 24})
+                              generation={"max_new_tokens": 8})
     # two actors, one story per call: every story crosses to a worker on its own and comes back in order
     (json_here, json_ray), (markdown_here, markdown_ray) = _briefings(
         _articles(seeds_dir), options, RayOptions("auto", actors=2, batch_size=1))

@@ -231,7 +231,7 @@ class StoryWorker(BatchWorker):
 
 @dataclass(frozen=True)
 class RayStoryMapper:
-    """Summarises stories on Ray: ``build_briefing(..., map_stories=RayStoryMapper(ray_options, options))``.
+    """Summarises stories on Ray: ``build_briefing(..., map_stories=RayStoryMapper(RayOptions("auto"), model, engine_options))``.
 
     A ``summarize.pipeline.StoryMapper``; ``engine`` (the driver's) names the
     engine the actors load (after any fallback), ``engine_options`` and

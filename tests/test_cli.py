@@ -369,3 +369,10 @@ def test_brief_reads_a_page_url_and_a_feed_url(news_site):
     sources = [s for story in json.loads(result.stdout)["stories"] for s in story["sources"]]
     assert {s["title"] for s in sources} >= {"Council approves budget", "Ferry service resumes after storm"}
     assert any(s["url"] == f"{http_server}/page.html" for s in sources)
+
+
+def test_ray_actors_without_ray_is_a_usage_error(seeds_dir):
+    result = runner.invoke(app, ["brief", str(seeds_dir), "--engine", "extractive", "--ray-actors", "2"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == ["briefing: error: --ray-actors needs --ray ADDRESS (auto, local or HOST:PORT)"]
+    assert not result.stdout

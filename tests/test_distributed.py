@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -143,3 +144,10 @@ def test_missing_ray_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if not installed
     with pytest.raises(DistributedError, match=r"pip install -e '\.\[ray\]'"):
         connect("auto")
+
+
+def test_without_ray_the_pipeline_never_imports_it(seeds_dir):
+    code = ("import sys; from summarize.cli import main; sys.argv = ['briefing', 'brief', sys.argv[1], '-e', 'extractive', "
+            "'-o', '/dev/null']\ntry:\n    main()\nexcept SystemExit:\n    pass\nprint('ray' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, str(seeds_dir)], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr

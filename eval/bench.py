@@ -46,7 +46,7 @@ from eval.report import BENCH_COLUMNS, bar_chart, bench_markdown
 from eval.resources import peak_memory_mb, peak_memory_scope, reset_peak_memory
 from eval.rouge import Interval, RougeResult, rouge_corpus
 from eval.systems import SystemError_, SystemOptions, build_system, parse_spec, system_slug
-from summarize.distributed import BatchWorker  # Ray itself is imported only when ``ray`` is given
+from summarize.distributed import BatchWorker
 from summarize.sentences import clear_caches
 
 if TYPE_CHECKING:  # Ray itself is imported only when ``ray`` is given

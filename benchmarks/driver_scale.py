@@ -73,7 +73,7 @@ def run_one(count: int) -> dict:
     from summarize.pipeline import build_stories, prepare_articles
 
     # build_stories finds near-duplicates first; a wrapper times that step inside it
-    dedup_seconds, dedup_found = [0.0], [0]
+    dedup_seconds, dedup_found, dedup_peak = [0.0], [0], [0.0]
     find_near_duplicates = pipeline.find_near_duplicates
 
     def timed_find_near_duplicates(articles):
@@ -81,6 +81,7 @@ def run_one(count: int) -> dict:
         found = find_near_duplicates(articles)
         dedup_seconds[0] += time.perf_counter() - start
         dedup_found[0] = len(found)
+        dedup_peak[0] = _peak_rss_mb()
         return found
 
     with tempfile.TemporaryDirectory() as folder:
@@ -104,6 +105,7 @@ def run_one(count: int) -> dict:
         "n": count, "file_mb": size_mb, "read_s": t1 - t0, "clean_s": t2 - t1, "dedup_s": dedup_seconds[0],
         "group_s": (t3 - t2) - dedup_seconds[0], "total_s": t3 - t0, "stories": len(stories),
         "duplicates": dedup_found[0], "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": rss_before,
+        "peak_after_dedup_mb": dedup_peak[0],
     }
 
 

@@ -2,7 +2,7 @@
 
 Reading, cleaning, near-duplicate detection, grouping and ranking stay on the
 driver (the process that runs ``briefing``): they need every article at once
-and take seconds even for tens of thousands of articles (docs/ray.md). What
+and take minutes at most for tens of thousands of articles (docs/ray.md). What
 takes the time, summarising each story with a model, is independent per
 story, so the stories become a ``ray.data`` Dataset and a pool of actors,
 each holding one engine loaded once from plain engine options, summarises

@@ -20,6 +20,8 @@ from rich.console import Console
 from rich.table import Table
 
 from summarize.cli_common import (
+    Backend,
+    BackendOpt,
     BatchSizeOpt,
     Device,
     DeviceOpt,
@@ -193,6 +195,7 @@ def bench_command(
     references_column: Annotated[Optional[str], typer.Option("--references-column", metavar="NAME", help="Column of reference summaries.", show_default="summaries, summary, highlights or abstract")] = None,
     threads: ThreadsOpt = None,
     device: DeviceOpt = Device.auto,
+    backend: BackendOpt = Backend.auto,
     batch_size: BatchSizeOpt = 4,
     cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", metavar="DIR", help="datasets cache folder.", show_default="datasets' own")] = None,
     seed: SeedOpt = 0,
@@ -242,7 +245,7 @@ def bench_command(
         raise fail("--timing-runs times every example in this process; it cannot be combined with --ray")
     on_ray = ray_options(ray, ray_actors)
     options = SystemOptions(
-        threads=threads, device=device_value(device), batch_size=batch_size, max_words=words, context_tokens=context_tokens,
+        threads=threads, device=device_value(device), batch_size=batch_size, backend=backend.value, max_words=words, context_tokens=context_tokens,
         tokenizer=tokenizer, max_concurrency=max_concurrency, timeout=timeout, api_key_env=api_key_env,
     )
     command = _command_line(
@@ -252,6 +255,7 @@ def bench_command(
         ("--seed", seed if seed != 0 else None), ("--entities", entities if entities != "rules" else None),
         ("--timing-runs", timing_runs if timing_runs != 1 else None),
         ("--context-tokens", context_tokens), ("--tokenizer", tokenizer),
+        ("--backend", backend.value if backend != Backend.auto else None),
     )
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:

@@ -51,6 +51,7 @@ class SystemOptions:
     threads: int | None = None
     device: str | None = None
     batch_size: int = 4
+    backend: str = "auto"  # abstractive: auto | torch | ctranslate2
     max_words: int = 120  # the budget instruction engines reserve answer room for
     context_tokens: int | None = None  # chat/openai: prompt plus answer per call
     tokenizer: str | None = None  # openai: tokenizer to count the served model's tokens with
@@ -131,7 +132,7 @@ def _engine_system(engine_name: str, needs_model: bool) -> Callable[[str, str | 
         if needs_model:
             kwargs = {
                 "threads": options.threads, "device": options.device, "batch_size": options.batch_size,
-                "max_words": options.max_words, "context_tokens": options.context_tokens,
+                "backend": options.backend, "max_words": options.max_words, "context_tokens": options.context_tokens,
                 "tokenizer": options.tokenizer, "max_concurrency": options.max_concurrency,
                 "timeout": options.timeout, "api_key_env": options.api_key_env,
             }

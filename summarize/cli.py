@@ -35,6 +35,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from eval.cli import register as register_eval_commands
 from summarize.cli_common import (
     EXIT_CODES_HELP,
+    Backend,
+    BackendOpt,
     BatchSizeOpt,
     DeviceOpt,
     Device,
@@ -276,6 +278,7 @@ def brief(
     threads: ThreadsOpt = None,
     device: DeviceOpt = Device.auto,
     dtype: DtypeOpt = Dtype.float32,
+    backend: BackendOpt = Backend.auto,
     batch_size: BatchSizeOpt = 4,
     num_beams: BeamsOpt = None,
     max_new_tokens: MaxNewTokensOpt = None,
@@ -317,7 +320,7 @@ def brief(
     with stdin_as_file(prompt_template, ".j2") as template_file:
         options = BriefingOptions(
             engine=engine.value, model=model, max_words=max_words, threads=threads, device=device_value(device),
-            dtype=dtype.value, batch_size=batch_size, generation=generation,
+            dtype=dtype.value, backend=backend.value, batch_size=batch_size, generation=generation,
             prompt_template=str(template_file) if template_file else None, unsupported=unsupported.value,
             language=language, prompts_dir=str(prompts_dir) if prompts_dir else None, context_tokens=context_tokens,
             thinking=thinking, base_url=base_url, api_key_env=api_key_env, tokenizer=tokenizer,

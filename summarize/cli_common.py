@@ -49,6 +49,14 @@ class Dtype(str, Enum):
     int8 = "int8"
 
 
+class Backend(str, Enum):
+    """What runs a seq2seq model; ``auto`` uses CTranslate2 where it can (see summarize.engines.ct2_backend)."""
+
+    auto = "auto"
+    torch = "torch"
+    ctranslate2 = "ctranslate2"
+
+
 def device_value(device: Device) -> str | None:
     """The engine's ``device`` argument: None lets the engine choose."""
     return None if device == Device.auto else device.value
@@ -61,6 +69,7 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", metavar="", help="A
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", dir_okay=False, help="Write to FILE (- for stdout).", show_default="stdout")]
 ThreadsOpt = Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", envvar="BRIEFING_THREADS", show_envvar=True, help="CPU threads for models.", show_default="torch's choice")]
 DeviceOpt = Annotated[Device, typer.Option("--device", envvar="BRIEFING_DEVICE", show_envvar=True, help="Where models run; auto: cuda, then mps, then cpu.")]
+BackendOpt = Annotated[Backend, typer.Option("--backend", envvar="BRIEFING_BACKEND", show_envvar=True, help="Seq2seq runtime (abstractive engine): ctranslate2 converts the model once (cached) and runs int8 on CPU, float16 on GPU, for BART, PEGASUS and T5; auto uses it when installed and the model, device, settings and --dtype allow, else torch.")]
 RayOpt = Annotated[Optional[str], typer.Option("--ray", metavar="ADDRESS", envvar="BRIEFING_RAY", show_envvar=True, help="Summarise on a Ray cluster (docs/ray.md): auto (RAY_ADDRESS or the cluster `ray start` runs here), local (start Ray on this machine), or HOST:PORT / ray://HOST:10001. Needs pip install -e '.\\[ray]'.", show_default="in this process")]
 RayActorsOpt = Annotated[Optional[int], typer.Option("--ray-actors", min=1, metavar="N", envvar="BRIEFING_RAY_ACTORS", show_envvar=True, help="With --ray: models loaded at once, one per actor.", show_default="one per GPU of the cluster, else one per CPU")]
 BatchSizeOpt = Annotated[int, typer.Option("--batch-size", min=1, metavar="N", envvar="BRIEFING_BATCH_SIZE", show_envvar=True, help="Chunks per generate() call.")]

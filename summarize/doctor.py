@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-LIBRARIES = ("torch", "transformers", "tokenizers", "huggingface-hub", "datasets", "typer", "trafilatura", "feedparser")
+LIBRARIES = ("torch", "transformers", "tokenizers", "huggingface-hub", "datasets", "typer", "trafilatura", "feedparser",
+             "ctranslate2")  # ctranslate2: the optional --backend ctranslate2 ([ct2] extra)
 OK, INFO, PROBLEM = "ok", "info", "problem"
 
 

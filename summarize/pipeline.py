@@ -36,6 +36,7 @@ class BriefingOptions:
     threads: int | None = None
     device: str | None = None
     dtype: str | None = None
+    backend: str = "auto"  # seq2seq runtime: auto | torch | ctranslate2
     batch_size: int = 4
     generation: dict = field(default_factory=dict)  # overrides of the model's generation_config
     prompt_template: str | None = None
@@ -57,7 +58,7 @@ class BriefingOptions:
         """Keyword arguments for the engines; each takes the ones it knows (``summarize.engines.load_engine``)."""
         return {
             "threads": self.threads, "device": self.device, "dtype": self.dtype,
-            "batch_size": self.batch_size, "generation": self.generation,
+            "backend": self.backend, "batch_size": self.batch_size, "generation": self.generation,
             "prompt_template": self.prompt_template,
             "max_words": self.max_words, "language": self.language, "prompts_dir": self.prompts_dir,
             "context_tokens": self.context_tokens, "thinking": self.thinking, "base_url": self.base_url,

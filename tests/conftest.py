@@ -25,8 +25,10 @@ SHARED_BENCH = REPO.parent / "shared" / "bench"
 
 @pytest.fixture(autouse=True)
 def _no_user_config(monkeypatch, tmp_path_factory):
-    """No test reads the developer's config files, BRIEFING_* settings or time zone."""
+    """No test reads the developer's config files, BRIEFING_* settings or time zone, or writes their cache."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-config"))
+    # Converted models (the ctranslate2 backend) go to a cache shared by the session, not the developer's.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setenv("TZ", "UTC")  # dates shown in the reader's zone: the same on every machine
     for name in list(os.environ):
         if name.startswith("BRIEFING_") and name != "BRIEFING_PROMPTS_DIR":

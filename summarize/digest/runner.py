@@ -91,6 +91,7 @@ STDOUT = Path("-")  # --output -: the dry run's message goes to stdout
 # Generation settings that `briefing brief` takes as options; in [engine] they go into `generation`.
 GENERATION_KEYS = ("num_beams", "max_new_tokens")
 UNSUPPORTED_MODES = ("remove", "flag")  # the factual guard, as `briefing brief --unsupported`
+BACKENDS = ("auto", "torch", "ctranslate2")  # the seq2seq runtime, as `briefing brief --backend`
 
 log = logging.getLogger("briefing.digest")
 
@@ -200,6 +201,9 @@ def briefing_options(config: DigestConfig) -> BriefingOptions:
             continue
         if key == "unsupported" and value not in UNSUPPORTED_MODES:
             problems.append(f"{config.path}: engine.unsupported: must be one of {', '.join(UNSUPPORTED_MODES)} (got {value!r})")
+            continue
+        if key == "backend" and value not in BACKENDS:
+            problems.append(f"{config.path}: engine.backend: must be one of {', '.join(BACKENDS)} (got {value!r})")
             continue
         default = spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
         if default is not None and default is not dataclasses.MISSING and not _same_kind(value, default):

@@ -82,6 +82,12 @@ class AbstractiveSummarizer(Summarizer):
         prompt_template: path of a Jinja2 template (``{{ text }}``) replacing the
             family's default instruction template.
         on_progress: called with (done, total) after each batch.
+        backend: "torch", "ctranslate2" (converted once and cached, see
+            ``summarize.engines.ct2_backend``; int8 on CPU, float16 on CUDA
+            unless ``dtype`` says otherwise) or "auto": CTranslate2 when it is
+            installed, supports the model family (BART, PEGASUS, T5; not LED),
+            device and generation settings, and ``dtype`` is not a torch
+            precision chosen explicitly (float32, bfloat16, float16); else torch.
     """
 
     name = "abstractive"
@@ -97,6 +103,7 @@ class AbstractiveSummarizer(Summarizer):
         generation: dict | None = None,
         prompt_template: str | Path | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        backend: str | None = "auto",
     ):
         self.model = str(model)
         # Decide where the model comes from before importing torch, so that an
@@ -110,9 +117,20 @@ class AbstractiveSummarizer(Summarizer):
         self.batch_size = max(1, batch_size)
         self.generation = dict(generation or {})
         self.on_progress = on_progress
-        self.tokenizer, self._model = _from_pretrained(location, _torch_dtype(dtype), local_only)
-        self._model.to(self.device).eval()
-        self.quantized = dtype == "int8"
+        self.backend, configs = _pick_backend(backend, location, local_only, self.model, self.device, dtype, self.generation)
+        self.backend_note = None  # why auto fell back to torch after choosing ctranslate2
+        if self.backend == "ctranslate2":
+            try:
+                self.tokenizer, self._model = _load_ct2(location, local_only, self.model, configs, self.device, dtype,
+                                                        threads or torch.get_num_threads())
+            except EngineError as exc:
+                if (backend or "auto") != "auto":
+                    raise
+                self.backend, self.backend_note = "torch", str(exc)
+        if self.backend == "torch":
+            self.tokenizer, self._model = _from_pretrained(location, _torch_dtype(dtype), local_only)
+            self._model.to(self.device).eval()
+        self.quantized = dtype == "int8" and self.backend == "torch"
         if self.quantized:
             self._model = _quantize_int8(self._model, self.device)
         self.family = _family(self._model.config, self.model)
@@ -178,6 +196,8 @@ class AbstractiveSummarizer(Summarizer):
             "model": self.model,
             "device": self.device,
             "family": self.family,
+            "backend": self.backend,
+            **({"backend_note": self.backend_note} if self.backend_note else {}),
             "dtype": "int8" if self.quantized else str(self._model.dtype).removeprefix("torch."),
             "max_input_tokens": self.max_input_tokens,
             "generation": self._generation_settings(),
@@ -195,6 +215,44 @@ class AbstractiveSummarizer(Summarizer):
             limit = getattr(config, "max_encoder_position_embeddings", None) or getattr(
                 config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
         return int(limit or FALLBACK_MAX_INPUT_TOKENS)
+
+
+def _pick_backend(backend: str | None, location: str, local_only: bool, model_id: str, device: str,
+                  dtype: str | None, generation: dict):
+    """("torch" | "ctranslate2", the checkpoint's (config, generation_config) when read); see ``ct2_backend.pick_backend``."""
+    from summarize.engines import ct2_backend
+
+    if (backend or "auto") == "torch" or ((backend or "auto") == "auto" and not ct2_backend.available()):
+        return "torch", None
+    try:
+        config, generation_config = ct2_backend.load_configs(location, local_only, model_id)
+    except EngineError:
+        if (backend or "auto") == "auto":
+            return "torch", None  # torch's loading reports what is wrong with the checkpoint
+        raise
+    effective = generation_config.__class__.from_dict(generation_config.to_dict())
+    effective.update(**generation)
+    return ct2_backend.pick_backend(backend, config, effective, device, dtype, model_id), (config, generation_config)
+
+
+def _load_ct2(location: str, local_only: bool, model_id: str, configs, device: str, dtype: str | None, threads: int):
+    """Tokenizer and CTranslate2 model (converted on first use, then from the cache); no torch weights kept."""
+    from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from summarize.engines import ct2_backend
+
+    _require_safetensors(location)
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=local_only, trust_remote_code=False)
+    except Exception as exc:  # noqa: BLE001 - as in _from_pretrained
+        raise EngineError(f"{model_id}: cannot load the tokenizer ({str(exc).strip().splitlines()[0][:300]})") from None
+    config, generation_config = configs
+    model = ct2_backend.load(location, local_only, config, generation_config, device=device, dtype=dtype,
+                             threads=threads, model_id=model_id)
+    return tokenizer, model
 
 
 def _family(config, model_id: str) -> str:

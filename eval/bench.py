@@ -114,6 +114,7 @@ class SystemScore:
     load_seconds: float | None
     resumed_examples: int = 0
     guard_removed_share: float | None = None  # of the summary sentences the factual guard checked
+    engine_usage: dict | None = None  # model engines: generate calls and tokens, summed over the examples
 
     def intervals(self) -> dict[str, Interval]:
         return {t: self.rouge.f1(t) for t in ("rouge1", "rouge2", "rougeL", "rougeLsum")}
@@ -154,6 +155,7 @@ class SystemScore:
             "rouge": self.rouge.to_dict(),
             "entities": self.entities.to_dict(),
             "resumed_examples": self.resumed_examples,
+            "engine_usage": self.engine_usage,
         }
 
 
@@ -257,6 +259,9 @@ def summarize_example(system, example: Example, words: int) -> tuple[str, dict]:
     guard = getattr(system, "guard_counts", None)
     if guard is not None:  # the factual guard's sentences checked and removed
         timing["guarded_sentences"], timing["guard_removed"] = guard
+    usage = getattr(system, "usage", None)
+    if usage is not None:  # model engines: generate calls and tokens fed and generated
+        timing["engine_usage"] = usage
     return summary, timing
 
 
@@ -398,7 +403,16 @@ def score_system(
         load_seconds=load_seconds,
         resumed_examples=resumed,
         guard_removed_share=sum(int(t["guard_removed"]) for t in guarded) / checked if checked else None,
+        engine_usage=_summed_usage([last[i] for i in ids if i in last]),
     )
+
+
+def _summed_usage(timings: Sequence[dict]) -> dict | None:
+    """The examples' ``engine_usage`` counts added up; None when no row has them (engines without a model)."""
+    rows = [t["engine_usage"] for t in timings if isinstance(t.get("engine_usage"), dict)]
+    if not rows:
+        return None
+    return {key: sum(int(row.get(key, 0)) for row in rows) for key in rows[0]}
 
 
 def run_bench(

@@ -105,12 +105,16 @@ class EngineSystem:
         self.name = spec
         self.engine = engine
         self.guard_counts: tuple[int, int] | None = None  # last example: sentences checked, removed
+        self.usage: dict | None = None  # last example: the model engine's generate calls and tokens, else None
 
     def summarize(self, documents: Sequence[str], max_words: int) -> str:
         from summarize.fuse import summarize_cluster
 
+        engine_usage = getattr(self.engine, "usage", None)
+        before = engine_usage.as_dict() if engine_usage is not None else None
         story = summarize_cluster(list(documents), self.engine, max_words)
         self.guard_counts = (story.factual["guarded_sentences"], len(story.factual["removed_sentences"]))
+        self.usage = engine_usage.since(before) if engine_usage is not None else None
         return story.summary
 
     def describe(self) -> dict:

@@ -58,6 +58,8 @@ def pack_sentences(
 
     ``count_tokens`` counts a text the way the model will see it (special
     tokens included). With ``max_tokens`` None everything is one chunk.
+    Each chunk is the longest run of the next sentences whose joined text
+    fits (greedy, as if sentences were added one at a time).
     """
     if not sentences:
         return ChunkPlan(chunks=[])
@@ -67,28 +69,55 @@ def pack_sentences(
         raise ValueError(f"max_tokens={max_tokens} is too small to hold a sentence")
     notes: list[str] = []
     pieces: list[Sentence] = []
+    lengths: list[int] = []
     for sentence in sentences:
-        if count_tokens(sentence.text) <= max_tokens:
+        length = count_tokens(sentence.text)
+        if length <= max_tokens:
             pieces.append(sentence)
+            lengths.append(length)
             continue
         parts = _split_long_sentence(sentence, count_tokens, max_tokens)
         notes.append(
-            f"a sentence of article {sentence.article_id} ({count_tokens(sentence.text)} tokens) is longer than "
+            f"a sentence of article {sentence.article_id} ({length} tokens) is longer than "
             f"the model's input of {max_tokens} tokens and was split into {len(parts)} pieces"
         )
         pieces.extend(parts)
+        lengths.extend(count_tokens(part.text) for part in parts)
+    return ChunkPlan(chunks=_greedy_chunks(pieces, lengths, story_id, count_tokens, max_tokens), notes=notes)
+
+
+def _greedy_chunks(
+    pieces: Sequence[Sentence], lengths: Sequence[int], story_id: str, count_tokens: Callable[[str], int],
+    max_tokens: int,
+) -> list[Chunk]:
+    """Chunks of the longest runs of ``pieces`` whose joined text fits ``max_tokens``.
+
+    Counting the growing chunk after every sentence would tokenise it again
+    and again (quadratic in the chunk's length). Instead the run is first
+    estimated from each piece's own count (``lengths``, special tokens taken
+    once), which is exact for tokenizers that never merge across spaces, and
+    then checked on the joined text, stepping back or on until it is the
+    longest run that really fits: usually two counts per chunk.
+    """
+    specials = count_tokens("")
     chunks: list[Chunk] = []
-    current: list[Sentence] = []
-    for sentence in pieces:
-        candidate = current + [sentence]
-        if current and count_tokens(" ".join(s.text for s in candidate)) > max_tokens:
-            chunks.append(Chunk(story_id, current))
-            current = [sentence]
-        else:
-            current = candidate
-    if current:
-        chunks.append(Chunk(story_id, current))
-    return ChunkPlan(chunks=chunks, notes=notes)
+    start = 0
+    while start < len(pieces):
+        end, total = start + 1, lengths[start]  # every piece fits alone
+        while end < len(pieces) and total + lengths[end] - specials <= max_tokens:
+            total += lengths[end] - specials
+            end += 1
+        while end > start + 1 and not _fits(pieces[start:end], count_tokens, max_tokens):
+            end -= 1
+        while end < len(pieces) and _fits(pieces[start:end + 1], count_tokens, max_tokens):
+            end += 1
+        chunks.append(Chunk(story_id, list(pieces[start:end])))
+        start = end
+    return chunks
+
+
+def _fits(pieces: Sequence[Sentence], count_tokens: Callable[[str], int], max_tokens: int) -> bool:
+    return count_tokens(" ".join(piece.text for piece in pieces)) <= max_tokens
 
 
 def chunk_story(story: Story, count_tokens: Callable[[str], int], max_tokens: int | None) -> ChunkPlan:

@@ -133,7 +133,7 @@ PathsArg = Annotated[list[str], typer.Argument(metavar="PATH", help="Article fil
 EngineOpt = Annotated[EngineChoice, typer.Option("--engine", "-e", envvar="BRIEFING_ENGINE", show_envvar=True, help="auto tries the model (openai with --base-url, chat for a chat model, else abstractive) and falls back to extractive.")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID_OR_DIR", envvar="BRIEFING_MODEL", show_envvar=True, help="Hub id or local directory (a seq2seq model for abstractive, a chat model for chat), or the model name the server knows (openai).", show_default="sshleifer/distilbart-cnn-12-6")]
 MaxWordsOpt = Annotated[int, typer.Option("--max-words", "-w", min=10, max=2000, metavar="N", envvar="BRIEFING_MAX_WORDS", show_envvar=True, help="Word budget of each story summary.")]
-DtypeOpt = Annotated[Dtype, typer.Option("--dtype", envvar="BRIEFING_DTYPE", show_envvar=True, help="Model precision: lower is faster on supporting hardware and may change wording; int8 is CPU dynamic quantisation.")]
+DtypeOpt = Annotated[Dtype, typer.Option("--dtype", envvar="BRIEFING_DTYPE", show_envvar=True, help="Model precision: lower is faster on supporting hardware and may change wording; auto: bfloat16 on CPUs with AMX/AVX-512 BF16 and on GPUs that support it, float16 on other GPUs, else float32; int8 is CPU dynamic quantisation.")]
 BeamsOpt = Annotated[Optional[int], typer.Option("--num-beams", min=1, metavar="N", help="Beam search width.", show_default="the model's generation_config")]
 MaxNewTokensOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", min=1, metavar="N", help="Longest generated summary per chunk.", show_default="the model's generation_config")]
 PromptOpt = Annotated[Optional[Path], typer.Option("--prompt-template", metavar="FILE", dir_okay=False, help="Jinja2 template ({{ text }}) for instruction models: the seq2seq prompt, or the summarise stage of chat/openai; - reads it from stdin.", show_default="the model family's, from prompts/")]
@@ -277,7 +277,7 @@ def brief(
     max_words: MaxWordsOpt = 120,
     threads: ThreadsOpt = None,
     device: DeviceOpt = Device.auto,
-    dtype: DtypeOpt = Dtype.float32,
+    dtype: DtypeOpt = Dtype.auto,
     backend: BackendOpt = Backend.auto,
     batch_size: BatchSizeOpt = 4,
     num_beams: BeamsOpt = None,

@@ -43,6 +43,7 @@ class Device(str, Enum):
 class Dtype(str, Enum):
     """Model precision; lower ones are faster on supporting hardware and may change wording."""
 
+    auto = "auto"
     float32 = "float32"
     bfloat16 = "bfloat16"
     float16 = "float16"

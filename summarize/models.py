@@ -181,6 +181,7 @@ class Briefing:
     notes: list[str] = field(default_factory=list)  # run-level: skipped inputs, truncation
     settings: dict = field(default_factory=dict)
     fallback: str | None = None  # why the model was not used, when the engine fell back
+    engine_usage: dict | None = None  # model engines: generate calls and tokens fed/generated for this briefing
 
     @property
     def article_count(self) -> int:

@@ -35,7 +35,7 @@ class BriefingOptions:
     max_words: int = DEFAULT_MAX_WORDS  # per story summary
     threads: int | None = None
     device: str | None = None
-    dtype: str | None = None
+    dtype: str | None = "auto"  # auto | float32 | bfloat16 | float16 | int8 (see summarize.engines.precision)
     backend: str = "auto"  # seq2seq runtime: auto | torch | ctranslate2
     batch_size: int = 4
     generation: dict = field(default_factory=dict)  # overrides of the model's generation_config
@@ -174,6 +174,7 @@ def build_briefing(
     stories = build_stories(cleaned, group)
     settings = {**engine.describe(), "max_words": options.max_words, "unsupported": options.unsupported}
     coverage = {story.id: seen for story in stories if earlier and (seen := earlier(story)) is not None}
+    usage_before = _usage_snapshot(engine)
     try:
         summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache, coverage, recap, map_stories)
     except EngineError as exc:
@@ -195,6 +196,7 @@ def build_briefing(
         notes=[*notes, *run_notes],
         settings=settings,
         fallback=fallback_reason,
+        engine_usage=_usage_since(engine, usage_before),
     )
 
 
@@ -237,6 +239,19 @@ def _summaries_with_cache(stories, engine, options, settings, cache, earlier, re
             hit.story_id = story.id
         result.append(hit)
     return result
+
+
+def _usage_snapshot(engine: Summarizer) -> dict | None:
+    usage = getattr(engine, "usage", None)  # model engines count generate calls and tokens
+    return usage.as_dict() if usage is not None else None
+
+
+def _usage_since(engine: Summarizer, before: dict | None) -> dict | None:
+    """What ``engine`` did for this briefing: its usage counts minus those before (an engine may serve many)."""
+    usage = getattr(engine, "usage", None)
+    if usage is None:
+        return None
+    return usage.since(before or {})
 
 
 def _root(article_id: str, duplicates: dict[str, str]) -> str:

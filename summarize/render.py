@@ -33,7 +33,9 @@ def briefing_to_dict(briefing: Briefing) -> dict:
     """The briefing as JSON-ready data (``kind`` "briefing", see ``summarize.records``).
 
     Keys after the header: ``generated_at`` (UTC), ``engine``, ``model``,
-    ``fallback``, ``settings``, ``notes``, ``news_dates`` (first and last
+    ``fallback``, ``settings``, ``engine_usage`` (model engines: ``generate_calls``,
+    ``input_tokens``, ``padded_input_tokens``, ``output_tokens`` for this
+    briefing; null otherwise), ``notes``, ``news_dates`` (first and last
     article date) and ``stories[]`` with ``id``, ``headline``, ``summary``,
     ``sentences[]`` (``text``, ``supported_by``, ``unsupported``),
     ``sources[]`` (``title`` null when the article has none, ``headline``,
@@ -48,6 +50,7 @@ def briefing_to_dict(briefing: Briefing) -> dict:
         "model": briefing.model,
         "fallback": briefing.fallback,
         "settings": briefing.settings,
+        "engine_usage": briefing.engine_usage,
         "notes": briefing.notes,
         "news_dates": {"first": dates[0].isoformat(), "last": dates[-1].isoformat()} if dates else None,
         "stories": [_story_to_dict(story) for story in briefing.stories],

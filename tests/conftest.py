@@ -54,6 +54,29 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_varied_bart_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """The tiny BART with its matrices redrawn at a larger scale (std 0.3), saved the same way.
+
+    The tiny BART's small initial weights make it write the same junk for
+    every input; this one's output depends on its input, so tests that
+    compare outputs (before and after a speed change) can see a difference.
+    """
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    directory = tmp_path_factory.mktemp("tiny-bart-varied")
+    model = AutoModelForSeq2SeqLM.from_pretrained(tiny_model_dir)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.dim() > 1:
+                parameter.normal_(0.0, 0.3)
+    model.save_pretrained(directory)
+    AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
 def tiny_t5_dir(tmp_path_factory) -> Path:
     """A tiny random T5 (an instruction-model family) and its tokenizer."""
     return build_tiny_model(tmp_path_factory.mktemp("tiny-t5"), "t5")

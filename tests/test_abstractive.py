@@ -169,3 +169,69 @@ def test_bad_prompt_templates_are_one_line(tiny_model_dir, tmp_path, content, me
     template.write_bytes(content)
     with pytest.raises(EngineError, match=message.replace("(", r"\(").replace(")", r"\)")):
         AbstractiveSummarizer(str(tiny_model_dir), prompt_template=template)
+
+
+@pytest.mark.parametrize("num_beams", [1, 4])
+def test_summaries_equal_plain_generate_on_the_same_batches(tiny_varied_bart_dir, num_beams):
+    """The engine's speed-ups (beam cache, counting, ...) leave every token as plain ``generate`` writes it."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    settings = {"num_beams": num_beams, "max_new_tokens": 16, "min_new_tokens": 16, "do_sample": False}
+    engine = AbstractiveSummarizer(str(tiny_varied_bart_dir), threads=1, batch_size=2, generation=settings,
+                                   backend="torch")
+    texts = ["Putin met Zelensky.", "Shares rose 3% after the bank cut rates. " * 4, "Frogs in Peru. " * 2,
+             "The match ended 2-1 after a late goal. " * 3, "Rubio said the talks could bring a ceasefire."]
+    summaries = engine.summarize([chunk(t) for t in texts], max_words=50)
+
+    model = AutoModelForSeq2SeqLM.from_pretrained(tiny_varied_bart_dir).eval()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_varied_bart_dir)
+    expected = {}
+    order = sorted(texts, key=len, reverse=True)  # the engine's documented batching: longest first
+    for start in range(0, len(order), 2):
+        batch = tokenizer([engine.prompt.render(text=t) for t in order[start:start + 2]], return_tensors="pt",
+                          padding=True)
+        with torch.inference_mode():
+            output = model.generate(**batch, **settings)
+        for text, summary in zip(order[start:start + 2], tokenizer.batch_decode(output, skip_special_tokens=True)):
+            expected[text] = " ".join(summary.split())
+    assert summaries == [expected[t] for t in texts]
+    assert len(set(summaries)) == len(texts)  # outputs depend on the input: a wrong speed-up would show
+
+
+def test_usage_counts_calls_and_tokens_fed_and_generated(tiny_varied_bart_dir):
+    settings = {"num_beams": 2, "max_new_tokens": 6, "min_new_tokens": 6}
+    engine = AbstractiveSummarizer(str(tiny_varied_bart_dir), threads=1, batch_size=2, generation=settings)
+    texts = ["Putin met Zelensky.", "Shares rose 3% after the bank cut rates. " * 4, "Frogs in Peru."]
+    engine.summarize([chunk(t) for t in texts], max_words=50)
+    lengths = sorted((engine.count_tokens(engine.prompt.render(text=t)) for t in texts), reverse=True)
+    assert engine.usage.as_dict() == {
+        "generate_calls": 2,  # batches of 2 and 1
+        "input_tokens": sum(lengths),
+        "padded_input_tokens": 2 * lengths[0] + lengths[2],  # longest first: the long text pads the second
+        "output_tokens": 3 * 6,  # forced lengths, decoder start token not counted
+    }
+    assert "usage" not in str(engine.describe())  # describe() keys the summary cache
+
+
+def test_output_tokens_leave_out_the_padding_after_eos(tiny_varied_bart_dir):
+    texts = ["Putin met Zelensky.", "Shares rose 3% after the bank cut rates. " * 4, "Frogs in Peru.",
+             "The match ended 2-1. " * 3]
+    # Random weights seldom write </s>: with many end tokens, rows end at different lengths.
+    settings = {"max_new_tokens": 20, "eos_token_id": [2, *range(5, 400, 11)]}
+    alone = []
+    for text in texts:  # one at a time: nothing is padded
+        engine = AbstractiveSummarizer(str(tiny_varied_bart_dir), threads=1, batch_size=1, generation=settings)
+        engine.summarize([chunk(text)], max_words=50)
+        alone.append(engine.usage.output_tokens)
+    assert len(set(alone)) > 1  # so a batch of them pads the shorter rows after their EOS
+    batched = AbstractiveSummarizer(str(tiny_varied_bart_dir), threads=1, batch_size=4, generation=settings)
+    batched.summarize([chunk(t) for t in texts], max_words=50)
+    assert batched.usage.output_tokens == sum(alone)
+
+
+@pytest.mark.parametrize("extra", [{"use_cache": False}, {"cache_implementation": "static"}])
+def test_beam_search_with_the_caller_own_cache_settings_still_runs(tiny_model_dir, extra):
+    settings = {"num_beams": 2, "max_new_tokens": 4, **extra}
+    engine = AbstractiveSummarizer(str(tiny_model_dir), threads=1, generation=settings, backend="torch")
+    assert len(engine.summarize([chunk("Putin met Zelensky.")], max_words=20)) == 1

@@ -252,8 +252,14 @@ def test_bench_command_with_all_system_kinds(tmp_path, tiny_model_dir):
                  "predictions-extractive.jsonl", f"predictions-{slug}.jsonl"):
         assert (out / name).exists(), name
     assert "| `extractive` | 2 |" in result.stdout
-    settings = json.loads((out / "results.json").read_text())["settings"]
+    results = json.loads((out / "results.json").read_text())
+    settings = results["settings"]
     assert settings["command"].startswith(f"briefing bench --dataset {data} --limit 2 --system lead")
+    usage = {system["system"]: system["engine_usage"] for system in results["systems"]}
+    assert usage["lead"] is None and usage["extractive"] is None  # no model, nothing generated
+    model_usage = usage[f"abstractive:{tiny_model_dir}"]  # summed over the 2 examples
+    assert model_usage["generate_calls"] >= 2 and 0 < model_usage["input_tokens"] <= model_usage["padded_input_tokens"]
+    assert model_usage["output_tokens"] > 0
 
 
 def test_bench_command_errors(tmp_path):

@@ -67,3 +67,61 @@ def test_near_duplicate_articles_are_not_chunked():
 def test_tiny_limits_are_refused():
     with pytest.raises(ValueError):
         pack_sentences(make_sentences(1), "s", words, max_tokens=2)
+
+
+def greedy_reference(pieces, count_tokens, max_tokens):
+    """The plain greedy rule, counting the growing chunk after every sentence (quadratic)."""
+    chunks, current = [], []
+    for piece in pieces:
+        if current and count_tokens(" ".join(p.text for p in current + [piece])) > max_tokens:
+            chunks.append(current)
+            current = [piece]
+        else:
+            current = current + [piece]
+    return chunks + ([current] if current else [])
+
+
+def seed_sentences(seeds_dir):
+    from summarize.sentences import split_sentences
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.iterdir()) if p.suffix in (".txt", ".md")]
+    return [Sentence(t, "a", i) for i, t in enumerate(s for text in texts for s in split_sentences(text))]
+
+
+def _counters(tiny_model_dir):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    return {
+        "bpe": lambda text: len(tokenizer(text)["input_ids"]),
+        "words": words,
+        "chars/4": lambda text: len(text) // 4 + 2,  # not additive: rounding, spaces between sentences count
+    }
+
+
+@pytest.mark.parametrize("counter", ["bpe", "words", "chars/4"])
+@pytest.mark.parametrize("max_tokens", [40, 128, 400])
+def test_chunks_are_the_greedy_ones_and_never_exceed_the_limit(seeds_dir, tiny_model_dir, counter, max_tokens):
+    count_tokens = _counters(tiny_model_dir)[counter]
+    sentences = seed_sentences(seeds_dir)
+    plan = pack_sentences(sentences, "s", count_tokens, max_tokens)
+    assert all(count_tokens(chunk.text) <= max_tokens for chunk in plan.chunks)
+    pieces = [s for chunk in plan.chunks for s in chunk.sentences]
+    expected = greedy_reference(pieces, count_tokens, max_tokens)
+    assert [chunk.sentences for chunk in plan.chunks] == expected
+    assert len(plan.chunks) > 1
+
+
+def test_each_sentence_is_tokenised_about_once(seeds_dir, tiny_model_dir):
+    count = _counters(tiny_model_dir)["bpe"]
+    counted = []
+
+    def count_tokens(text):
+        counted.append(len(text))
+        return count(text)
+
+    sentences = seed_sentences(seeds_dir)
+    plan = pack_sentences(sentences, "s", count_tokens, 400)
+    text_chars = sum(len(s.text) + 1 for s in sentences)
+    # each sentence once, then each chunk checked about twice: linear, not one count per sentence of the chunk so far
+    assert sum(counted) <= 4 * text_chars, (sum(counted), text_chars, len(plan.chunks))

@@ -37,6 +37,7 @@ def test_brief_json_is_valid_and_complete(seeds_dir):
     [story] = data["stories"]
     assert {"headline", "summary", "sources", "article_ids"} <= set(story)
     assert len(story["article_ids"]) == 5
+    assert data["engine_usage"] is None  # no model, nothing generated
 
 
 def test_brief_abstractive_with_a_local_model(seeds_dir, tiny_model_dir, tmp_path):
@@ -46,6 +47,10 @@ def test_brief_abstractive_with_a_local_model(seeds_dir, tiny_model_dir, tmp_pat
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["engine"] == "abstractive" and data["model"] == str(tiny_model_dir)
+    usage = data["engine_usage"]  # what this briefing fed the model and got back
+    assert usage["generate_calls"] >= 1 and 0 < usage["input_tokens"] <= usage["padded_input_tokens"]
+    assert 0 < usage["output_tokens"] <= 8 * usage["padded_input_tokens"]
+    assert "engine_usage" not in data["settings"] and "generate_calls" not in json.dumps(data["settings"])
 
 
 def test_brief_abstractive_with_an_unreachable_model_is_one_clear_error(seeds_dir):
@@ -211,7 +216,7 @@ def test_help_shows_real_defaults_choices_env_vars_and_exit_codes():
     result = runner.invoke(app, ["brief", "--help"], env={"COLUMNS": "200"}, terminal_width=200)
     text = result.stdout
     assert "<bool>" not in text and "<list[str]>" not in text and "<str>" not in text
-    assert "<auto|cpu|cuda|mps>" in text and "<float32|bfloat16|float16|int8>" in text
+    assert "<auto|cpu|cuda|mps>" in text and "<auto|float32|bfloat16|float16|int8>" in text
     assert "sshleifer/distilbart-cnn-12-6" in text  # the real default model, not swallowed by markup
     assert "BRIEFING_ENGINE" in text and "Exit codes:" in text and "HF_HOME" in text
     for command in ("eval", "bench", "stories", "doctor"):

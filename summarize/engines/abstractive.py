@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from summarize.engines.base import EngineError, Summarizer
+from summarize.engines.usage import GenerationUsage, eos_token_ids
 from summarize.models import Chunk
 from summarize.prompts import load_prompt_template
 
@@ -72,7 +73,10 @@ class AbstractiveSummarizer(Summarizer):
         model: hub id or local directory.
         device: "cuda", "mps", "cpu" or None for automatic.
         threads: torch intra-op threads (None leaves torch's default).
-        dtype: "float32", "bfloat16", "float16" or "int8"; None keeps float32.
+        dtype: "auto", "float32", "bfloat16", "float16" or "int8"; None keeps float32.
+            "auto" picks by hardware (``summarize.engines.precision.choose_dtype``):
+            bfloat16 on CPUs with native bfloat16 (AMX, AVX-512 BF16) and on
+            CUDA GPUs that support it, float16 on other GPUs, float32 otherwise.
             Lower precision is faster on hardware that supports it and may
             change outputs. "int8" is dynamic quantisation of the linear layers
             (CPU only): faster greedy decoding, no memory saved in eager torch.
@@ -117,6 +121,7 @@ class AbstractiveSummarizer(Summarizer):
         self.batch_size = max(1, batch_size)
         self.generation = dict(generation or {})
         self.on_progress = on_progress
+        self.dtype_reason = None  # why dtype "auto" chose the torch precision it did
         self.backend, configs = _pick_backend(backend, location, local_only, self.model, self.device, dtype, self.generation)
         self.backend_note = None  # why auto fell back to torch after choosing ctranslate2
         if self.backend == "ctranslate2":
@@ -128,6 +133,10 @@ class AbstractiveSummarizer(Summarizer):
                     raise
                 self.backend, self.backend_note = "torch", str(exc)
         if self.backend == "torch":
+            if dtype == "auto":
+                from summarize.engines.precision import auto_dtype
+
+                dtype, self.dtype_reason = auto_dtype(self.device)
             self.tokenizer, self._model = _from_pretrained(location, _torch_dtype(dtype), local_only)
             self._model.to(self.device).eval()
         self.quantized = dtype == "int8" and self.backend == "torch"
@@ -138,6 +147,7 @@ class AbstractiveSummarizer(Summarizer):
         self._prompt_overhead = self.count_tokens(empty_prompt)
         self.max_input_tokens = self._model_input_limit() - self._prompt_overhead
         _check_generation(self.generation, self._model, self.model)
+        self.usage = GenerationUsage()  # calls and tokens fed and generated; not in describe() (it keys caches)
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` under the model's tokenizer, special tokens included."""
@@ -164,6 +174,8 @@ class AbstractiveSummarizer(Summarizer):
                     f"input of {batch['input_ids'].shape[1]} tokens exceeds {self.model}'s limit of "
                     f"{self._model_input_limit()}; chunk it first"
                 )
+            input_lengths = batch["attention_mask"].sum(dim=1).tolist()
+            padded_length = batch["input_ids"].shape[1]
             batch = {k: v.to(self.device) for k, v in batch.items()}
             if self.family == "led":
                 # LED needs global attention on at least the first token.
@@ -171,7 +183,9 @@ class AbstractiveSummarizer(Summarizer):
                 global_mask[:, 0] = 1
                 batch["global_attention_mask"] = global_mask
             with torch.inference_mode():
-                output = self._model.generate(**batch, **settings)
+                output = self._model.generate(**batch, **settings, **self._beam_cache_argument(settings))
+            # Row 0 of each output is the decoder start token, not generated.
+            self.usage.record(input_lengths, padded_length, output[:, 1:].tolist(), self._eos_ids(settings))
             decoded = self.tokenizer.batch_decode(output, skip_special_tokens=True)
             for i, text in zip(batch_ids, decoded):
                 summaries[i] = " ".join(text.split())
@@ -199,6 +213,7 @@ class AbstractiveSummarizer(Summarizer):
             "backend": self.backend,
             **({"backend_note": self.backend_note} if self.backend_note else {}),
             "dtype": "int8" if self.quantized else str(self._model.dtype).removeprefix("torch."),
+            **({"dtype_reason": self.dtype_reason} if self.dtype_reason else {}),
             "max_input_tokens": self.max_input_tokens,
             "generation": self._generation_settings(),
         }
@@ -207,6 +222,33 @@ class AbstractiveSummarizer(Summarizer):
         # Only the overrides are passed: everything else comes from the
         # checkpoint's generation_config, which generate() applies itself.
         return dict(self.generation)
+
+    def _eos_ids(self, settings: dict) -> set[int]:
+        if "eos_token_id" in settings:
+            return eos_token_ids(settings)
+        return eos_token_ids(self._model.generation_config)
+
+    def _beam_cache_argument(self, settings: dict) -> dict:
+        """``{"cache": BeamSearchCache}`` for a beam search of an encoder-decoder model, else ``{}``.
+
+        A fresh cache per ``generate`` call that skips transformers' no-op
+        reordering of the encoder's keys and values at every beam step; same
+        tokens, less copying (see ``summarize.engines.beam_cache``).
+        """
+        if self.backend != "torch":
+            return {}  # CTranslate2 keeps its own cache
+        from summarize.engines.beam_cache import cache_argument, new_beam_search_cache
+
+        config = self._model.generation_config
+        num_beams = settings.get("num_beams") or getattr(config, "num_beams", 1) or 1
+        if (settings.get("num_beam_groups") or getattr(config, "num_beam_groups", 1) or 1) > 1:
+            return {}  # group beam search reorders its own way
+        if settings.get("cache_implementation", getattr(config, "cache_implementation", None)) is not None:
+            return {}  # generate() refuses a cache object together with a requested cache kind
+        if settings.get("use_cache", getattr(config, "use_cache", True)) is False:
+            return {}
+        cache = new_beam_search_cache(self._model, num_beams)
+        return {cache_argument(self._model): cache} if cache is not None else {}
 
     def _model_input_limit(self) -> int:
         limit = getattr(self.tokenizer, "model_max_length", None)

@@ -220,13 +220,18 @@ class StoryWorker(BatchWorker):
         self.engine = load_engine(engine, model, **engine_options)
         self.max_words, self.unsupported, self.recap = max_words, unsupported, recap
 
-    def work(self, items: list[tuple[Story, EarlierCoverage | None]]) -> list[StorySummary]:
+    def work(self, items: list[tuple[Story, EarlierCoverage | None]]) -> list[tuple[StorySummary, dict | None]]:
+        """Each story's summary; the first also carries the engine's usage counts for the batch (or None)."""
         from summarize.fuse import summarize_stories
 
         stories = [story for story, _ in items]
         earlier = {story.id: seen for story, seen in items if seen is not None}
-        return summarize_stories(stories, self.engine, self.max_words, self.unsupported,
-                                 earlier=earlier, recap=self.recap)
+        usage = getattr(self.engine, "usage", None)  # model engines count generate calls and tokens
+        before = usage.as_dict() if usage is not None else None
+        summaries = summarize_stories(stories, self.engine, self.max_words, self.unsupported,
+                                      earlier=earlier, recap=self.recap)
+        counts = usage.since(before or {}) if usage is not None else None
+        return [(summary, counts if i == 0 else None) for i, summary in enumerate(summaries)]
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,8 @@ class RayStoryMapper:
 
     A ``summarize.pipeline.StoryMapper``; ``engine`` (the driver's) names the
     engine the actors load (after any fallback), ``engine_options`` and
-    ``model`` are the ones it was built with.
+    ``model`` are the ones it was built with. The actors' usage counts
+    (generate calls, tokens) are added to the driver engine's ``usage``.
     """
 
     ray: RayOptions
@@ -247,7 +253,24 @@ class RayStoryMapper:
         payloads = [(story, earlier.get(story.id)) for story in stories]
         settings = {"engine": engine.name, "model": self.model, "engine_options": self.engine_options,
                     "max_words": max_words, "unsupported": unsupported, "recap": recap}
-        return list(map_ordered(payloads, StoryWorker, settings, self.ray))
+        summaries = []
+        for summary, counts in map_ordered(payloads, StoryWorker, settings, self.ray):
+            summaries.append(summary)
+            _add_usage(engine, counts)
+        return summaries
+
+
+def _add_usage(engine: Summarizer, counts: dict | None) -> None:
+    """Add the actors' usage counts to the driver's engine, so a briefing reports the work done for it.
+
+    Generate calls and padded tokens depend on which chunks shared a batch,
+    so they differ from a single-process run's; tokens fed and generated do not.
+    """
+    usage = getattr(engine, "usage", None)
+    if usage is None or not counts:
+        return
+    for name, value in counts.items():
+        setattr(usage, name, getattr(usage, name, 0) + value)
 
 
 def _check_reachable(target: str, option: str) -> None:

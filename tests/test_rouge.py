@@ -119,3 +119,38 @@ def test_bad_arguments():
         make_scorer(tokenizer="bpe")
     with pytest.raises(ValueError):
         score_example("a", [], make_scorer())
+
+
+def test_fast_lcs_matches_rouge_score_tables_and_tie_breaking():
+    # tiny alphabets make many ties: the union LCS of ROUGE-Lsum depends on which LCS is read out
+    import random
+
+    from eval.rouge import _lcs_indices, _lcs_length, _summary_level_lcs
+
+    rng = random.Random(0)
+    for _ in range(3000):
+        a = [rng.choice("abcd") for _ in range(rng.randint(1, 14))]
+        b = [rng.choice("abcd") for _ in range(rng.randint(1, 14))]
+        assert _lcs_length(a, b) == rouge_scorer._lcs_table(a, b)[-1][-1]
+        assert sorted(_lcs_indices(a, b)) == rouge_scorer.lcs_ind(a, b)
+        ref = [[rng.choice("abcde") for _ in range(rng.randint(0, 7))] for _ in range(rng.randint(0, 3))]
+        can = [[rng.choice("abcde") for _ in range(rng.randint(0, 7))] for _ in range(rng.randint(0, 3))]
+        assert _summary_level_lcs(ref, can) == rouge_scorer._summary_level_lcs(ref, can)
+
+
+@pytest.mark.parametrize("tokenizer", ["default", "unicode"])
+def test_fast_scorer_gives_rouge_scores_exactly(seeds_dir, tokenizer):
+    import random
+
+    from summarize.sentences import split_sentences
+
+    sentences = [s for p in sorted(seeds_dir.glob("*.txt")) for s in split_sentences(p.read_text(encoding="utf-8"))]
+    rng = random.Random(1)
+    fast = make_scorer(tokenizer=tokenizer)
+    custom = UnicodeTokenizer(True) if tokenizer == "unicode" else None
+    direct = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True, tokenizer=custom)
+    for _ in range(40):
+        pred = "\n".join(rng.sample(sentences, rng.randint(1, 6)))
+        refs = ["\n".join(rng.sample(sentences, rng.randint(1, 6))) for _ in range(rng.randint(1, 3))]
+        assert fast.score_references(refs, pred) == [direct.score(ref, pred) for ref in refs]
+        assert fast.score(refs[0], pred) == direct.score(refs[0], pred)

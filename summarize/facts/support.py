@@ -58,15 +58,18 @@ def normalize_words(text: str) -> list[str]:
     """Lower-cased words of ``text`` for matching: possessives and abbreviation dots
     dropped, thousands separators removed, decimals kept ("3.5")."""
     text = unicodedata.normalize("NFKC", text)
-    text = _POSSESSIVE.sub("", text)
-    text = _ABBREV_DOT.sub("", text)
-    text = _THOUSANDS.sub("", text)
-    words = []
-    for word in _WORD.findall(text.lower()):
-        if word.endswith(("st", "nd", "rd", "th")) and word[:-2].isdigit():
-            word = word[:-2]  # 14th -> 14
-        words.append(_MONTH_ABBREVIATIONS.get(word, word))
-    return words
+    # each pattern needs its mark in the text: most short texts (entity names) have none
+    if "'" in text or "’" in text:
+        text = _POSSESSIVE.sub("", text)
+    if "." in text:
+        text = _ABBREV_DOT.sub("", text)
+    if "," in text:
+        text = _THOUSANDS.sub("", text)
+    months = _MONTH_ABBREVIATIONS
+    return [
+        word[:-2] if word.endswith(("st", "nd", "rd", "th")) and word[:-2].isdigit() else months.get(word, word)  # 14th -> 14
+        for word in _WORD.findall(text.lower())
+    ]
 
 
 def _name_key(words: list[str]) -> list[str]:
@@ -94,7 +97,11 @@ _MONTH_ABBREVIATIONS = {
 def numeric_values(words: Sequence[str]) -> set[float]:
     """Every value the normalised ``words`` state: "3.5", "million" -> {3.5, 3500000.0}."""
     values: set[float] = set()
+    number_words = lx.NUMBER_WORDS
     for i, word in enumerate(words):
+        # most words are neither a numeral (every reading below starts with a digit) nor a number word
+        if not (word[:1].isdigit() or word in number_words):
+            continue
         value: float | None = None
         glued = _GLUED_SCALE.match(word)
         if glued:
@@ -162,14 +169,31 @@ class SourceIndex:
             self.words.extend(normalize_words(text))
             self.words.append("\n")  # no match runs across two texts
         self.positions: dict[str, list[int]] = {}
+        positions = self.positions
         for i, word in enumerate(self.words):
-            self.positions.setdefault(word, []).append(i)
-        self.values = numeric_values(self.words)
-        self._by_length: dict[int, list[str]] = {}
+            found = positions.get(word)  # no empty list made for every word, as setdefault would
+            if found is None:
+                positions[word] = [i]
+            else:
+                found.append(i)
+        self._variants: dict[str, set[str]] = {}
+
+    # The values the texts state and their words by length are built on first
+    # use: only a number entity needs the one, only a spelling variant the
+    # other, and many summaries ask for neither.
+    @functools.cached_property
+    def values(self) -> set[float]:
+        """Every value the texts state (see ``numeric_values``)."""
+        return numeric_values(self.words)
+
+    @functools.cached_property
+    def _by_length(self) -> dict[int, list[str]]:
+        """The texts' words that may have spelling variants, by length."""
+        by_length: dict[int, list[str]] = {}
         for word in self.positions:
             if len(word) >= FUZZY_MIN_LENGTH and word.isalpha():
-                self._by_length.setdefault(len(word), []).append(word)
-        self._variants: dict[str, set[str]] = {}
+                by_length.setdefault(len(word), []).append(word)
+        return by_length
 
     @classmethod
     def of(cls, texts: Sequence[str] | str) -> SourceIndex:

@@ -27,8 +27,8 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	@echo "==> installed: $(BIN)/briefing"
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	@echo "==> installing the test dependencies (pytest, aiosmtpd, html5lib) and ctranslate2 (under a minute)"
-	$(PIP) --editable '.[dev,ct2]'
+	@echo "==> installing the test dependencies (pytest, aiosmtpd, html5lib), ctranslate2 and ray for their tests (about a minute)"
+	$(PIP) --editable '.[dev,ct2,ray]'
 	@touch $@
 
 install: $(VENV)/.installed

@@ -37,7 +37,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from eval import io
 from eval.data import Columns, DataError, Example
@@ -46,7 +46,11 @@ from eval.report import BENCH_COLUMNS, bar_chart, bench_markdown
 from eval.resources import peak_memory_mb, peak_memory_scope, reset_peak_memory
 from eval.rouge import Interval, RougeResult, rouge_corpus
 from eval.systems import SystemError_, SystemOptions, build_system, parse_spec, system_slug
+from summarize.distributed import BatchWorker
 from summarize.sentences import clear_caches
+
+if TYPE_CHECKING:  # Ray itself is imported only when ``ray`` is given
+    from summarize.distributed import RayOptions
 
 
 @dataclass(frozen=True)
@@ -196,11 +200,16 @@ def run_system(
     options: SystemOptions,
     progress: Progress,
     state: dict,
+    ray: RayOptions | None = None,
 ) -> tuple[dict[str, str], list[dict], int]:
     """Run one system on the examples not yet in its predictions file.
 
     Returns all predictions by id, all timing rows and how many examples were
     found already done. Raises SystemError_ when the system cannot be built.
+    With ``ray``, the examples are summarised on a Ray cluster by actors each
+    building the system once (``ExampleWorker``); the system is still built
+    here first, for its description and load time. Predictions and timing
+    rows are written in dataset order as they arrive either way.
     """
     slug = system_slug(spec)
     pred_path, time_path = _predictions_path(out, slug), _timings_path(out, slug)
@@ -224,17 +233,11 @@ def run_system(
         state["systems"][slug]["load_seconds"] = time.perf_counter() - started
         state["systems"][slug]["description"] = system.describe()
         io.write_json(out / "run.json", state)
-        for example in todo:
-            t0 = time.perf_counter()
-            summary = system.summarize(example.documents, settings.words)
-            seconds = time.perf_counter() - t0
-            timing = {"id": example.id, "seconds": seconds, "peak_memory_mb": peak_memory_mb()}
-            guard = getattr(system, "guard_counts", None)
-            if guard is not None:  # the factual guard's sentences checked and removed
-                timing["guarded_sentences"], timing["guard_removed"] = guard
-            usage = getattr(system, "usage", None)
-            if usage is not None:  # model engines: generate calls and tokens fed and generated
-                timing["engine_usage"] = usage
+        if ray is None:
+            outcomes = (summarize_example(system, example, settings.words) for example in todo)
+        else:
+            outcomes = _on_ray(spec, todo, settings.words, options, ray)
+        for example, (summary, timing) in zip(todo, outcomes):
             # timing first: an example counts as done once its prediction is written
             io.append_jsonl(time_path, timing)
             io.append_jsonl(pred_path, {"id": example.id, "summary": summary})
@@ -245,6 +248,45 @@ def run_system(
         io.rewrite_jsonl(pred_path, [{"id": e.id, "summary": done[e.id]} for e in examples if e.id in done])
     progress.finish(spec)
     return done, timings, resumed
+
+
+def summarize_example(system, example: Example, words: int) -> tuple[str, dict]:
+    """One example through ``system``: its summary and its timing row (seconds, peak memory, guard counts)."""
+    t0 = time.perf_counter()
+    summary = system.summarize(example.documents, words)
+    seconds = time.perf_counter() - t0
+    timing = {"id": example.id, "seconds": seconds, "peak_memory_mb": peak_memory_mb()}
+    guard = getattr(system, "guard_counts", None)
+    if guard is not None:  # the factual guard's sentences checked and removed
+        timing["guarded_sentences"], timing["guard_removed"] = guard
+    usage = getattr(system, "usage", None)
+    if usage is not None:  # model engines: generate calls and tokens fed and generated
+        timing["engine_usage"] = usage
+    return summary, timing
+
+
+class ExampleWorker(BatchWorker):
+    """A Ray actor building one system (once) and summarising batches of examples with it.
+
+    Seconds and peak memory in its timing rows are the actor's own (its
+    process holds the model), measured as in a single-process run.
+    """
+
+    def setup(self, spec: str, options: SystemOptions, words: int) -> None:
+        clear_caches()
+        reset_peak_memory()
+        self.system = build_system(spec, options)
+        self.words = words
+
+    def work(self, examples: list[Example]) -> list[tuple[str, dict]]:
+        return [summarize_example(self.system, example, self.words) for example in examples]
+
+
+def _on_ray(spec: str, examples: Sequence[Example], words: int, options: SystemOptions, ray: RayOptions):
+    """(summary, timing) of each example, in order, from ``ExampleWorker`` actors on Ray."""
+    from summarize.distributed import map_ordered
+
+    return map_ordered(examples, ExampleWorker, {"spec": spec, "options": options, "words": words}, ray)
 
 
 @dataclass
@@ -381,14 +423,21 @@ def run_bench(
     options: SystemOptions = SystemOptions(),
     progress: Progress | None = None,
     command: str | None = None,
+    ray: RayOptions | None = None,
 ) -> BenchReport:
     """Run and score every system, write the result files, return the report.
+
+    With ``ray``, each system's examples are summarised on a Ray cluster
+    (see ``run_system``); predictions are the same as in this process.
+    Further timing runs (``timing_runs`` > 1) are not distributed: refused.
 
     A system that cannot be built or fails on an example is reported in
     ``errors`` (one line) and the others still run; its finished examples are
     kept for a resumed run.
     """
     progress = progress or _NoProgress()
+    if ray is not None and settings.timing_runs > 1:
+        raise DataError("--timing-runs times every example in this process; it cannot be combined with --ray")
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -406,7 +455,7 @@ def run_bench(
     finished: list[_Finished] = []
     for spec in specs:
         try:
-            finished.append(_Finished(spec, *run_system(spec, examples, settings, out, options, progress, state)))
+            finished.append(_Finished(spec, *run_system(spec, examples, settings, out, options, progress, state, ray)))
         except SystemError_ as exc:
             progress.finish(spec)
             report.errors.append(str(exc))

@@ -26,10 +26,13 @@ from summarize.cli_common import (
     Device,
     DeviceOpt,
     QuietOpt,
+    RayActorsOpt,
+    RayOpt,
     ThreadsOpt,
     check_one_stdin,
     device_value,
     is_stdio,
+    ray_options,
     stdin_as_file,
     stdin_name,
     warn,
@@ -205,6 +208,8 @@ def bench_command(
     max_concurrency: Annotated[int, typer.Option("--max-concurrency", min=1, max=256, metavar="N", help="openai: requests in flight at once.")] = 4,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="openai: seconds per request.")] = 120.0,
     api_key_env: Annotated[str, typer.Option("--api-key-env", metavar="NAME", help="openai: environment variable holding the API key.")] = "OPENAI_API_KEY",
+    ray: RayOpt = None,
+    ray_actors: RayActorsOpt = None,
 ) -> None:
     """Benchmark summarisation systems on a dataset: ROUGE with CIs, entity precision, speed, memory.
 
@@ -236,6 +241,9 @@ def bench_command(
         examples = examples_from_rows(rows, settings.columns, origin=origin, id_prefix=id_prefix, limit=limit)
     except (DataError, SystemError_, EntityBackendError) as exc:
         raise fail(str(exc)) from None
+    if ray and timing_runs > 1:
+        raise fail("--timing-runs times every example in this process; it cannot be combined with --ray")
+    on_ray = ray_options(ray, ray_actors)
     options = SystemOptions(
         threads=threads, device=device_value(device), batch_size=batch_size, backend=backend.value, max_words=words, context_tokens=context_tokens,
         tokenizer=tokenizer, max_concurrency=max_concurrency, timeout=timeout, api_key_env=api_key_env,
@@ -252,7 +260,7 @@ def bench_command(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=stderr, disable=quiet) as progress:
-            report = run_bench(settings, system, examples, out, options, _RichProgress(progress), command=command)
+            report = run_bench(settings, system, examples, out, options, _RichProgress(progress), command=command, ray=on_ray)
     except DataError as exc:
         raise fail(str(exc)) from None
     except OSError as exc:  # writing results or predictions failed (disk full, permissions)

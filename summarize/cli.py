@@ -43,11 +43,14 @@ from summarize.cli_common import (
     Dtype,
     OutputOpt,
     QuietOpt,
+    RayActorsOpt,
+    RayOpt,
     ThreadsOpt,
     VerboseOpt,
     check_one_stdin,
     device_value,
     note,
+    ray_options,
     stdin_as_file,
     warn,
     write_output,
@@ -301,11 +304,14 @@ def brief(
     max_articles: MaxArticlesOpt = DEFAULT_LIMITS.max_articles,
     max_line_chars: MaxLineCharsOpt = DEFAULT_LIMITS.max_line_chars,
     fetch_timeout: FetchTimeoutOpt = DEFAULT_LIMITS.fetch_timeout,
+    ray: RayOpt = None,
+    ray_actors: RayActorsOpt = None,
 ) -> None:
     """Summarise articles into a briefing: a headline, summary and sources per story.
 
     Example: briefing brief seeds/ --format html --output briefing.html
     """
+    from summarize.distributed import DistributedError  # Ray itself is imported only with --ray
     from summarize.engines import EngineError, load_engine_with_fallback
     from summarize.pipeline import BriefingOptions, build_briefing
     from summarize.render import render
@@ -327,6 +333,7 @@ def brief(
             limits=ingest_limits(max_file_mb, max_articles, max_line_chars, fetch_timeout),
         )
         inputs = read_inputs(paths, quiet, options.limits)
+        on_ray = ray_options(ray, ray_actors)
         with progress_bars(quiet) as bars:
             loading = bars.add_task("Loading model", total=None) if bars and engine != EngineChoice.extractive else None
             try:
@@ -346,12 +353,22 @@ def brief(
                 summarizer.on_progress = lambda done, total: bars.update(task, completed=done, total=total)
             try:
                 result = build_briefing(inputs.articles, options, engine=summarizer, fallback_reason=fallback,
-                                        notes=[f"skipped input: {e}" for e in inputs.errors])
-            except EngineError as exc:
+                                        notes=[f"skipped input: {e}" for e in inputs.errors],
+                                        map_stories=_story_mapper(on_ray, options))
+            except (EngineError, DistributedError) as exc:
                 raise fail(str(exc), EXIT_ENGINE_FAILED) from None
     print_notes(result, verbose and not quiet)
     write_output(render(result, format.value, cite=cite, tz=tz), output)
     exit_for_failed_inputs(inputs)
+
+
+def _story_mapper(on_ray, options):
+    """The pipeline's ``map_stories``: Ray's with ``--ray``, else None (this process)."""
+    if on_ray is None:
+        return None
+    from summarize.distributed import RayStoryMapper
+
+    return RayStoryMapper(on_ray, options.model, options.engine_options())
 
 
 @app.command(epilog=f"{EXIT_CODES_HELP}\n\n{ENVIRONMENT_HELP}")

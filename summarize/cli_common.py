@@ -71,7 +71,28 @@ OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FI
 ThreadsOpt = Annotated[Optional[int], typer.Option("--threads", min=1, metavar="N", envvar="BRIEFING_THREADS", show_envvar=True, help="CPU threads for models.", show_default="torch's choice")]
 DeviceOpt = Annotated[Device, typer.Option("--device", envvar="BRIEFING_DEVICE", show_envvar=True, help="Where models run; auto: cuda, then mps, then cpu.")]
 BackendOpt = Annotated[Backend, typer.Option("--backend", envvar="BRIEFING_BACKEND", show_envvar=True, help="Seq2seq runtime (abstractive engine): ctranslate2 converts the model once (cached) and runs int8 on CPU, float16 on GPU, for BART, PEGASUS and T5; auto uses it when installed and the model, device, settings and --dtype allow, else torch.")]
+RayOpt = Annotated[Optional[str], typer.Option("--ray", metavar="ADDRESS", envvar="BRIEFING_RAY", show_envvar=True, help="Summarise on a Ray cluster (docs/ray.md): auto (RAY_ADDRESS or the cluster `ray start` runs here), local (start Ray on this machine), or HOST:PORT / ray://HOST:10001. Needs pip install -e '.\\[ray]'.", show_default="in this process")]
+RayActorsOpt = Annotated[Optional[int], typer.Option("--ray-actors", min=1, metavar="N", envvar="BRIEFING_RAY_ACTORS", show_envvar=True, help="With --ray: models loaded at once, one per actor.", show_default="one per GPU of the cluster, else one per CPU")]
 BatchSizeOpt = Annotated[int, typer.Option("--batch-size", min=1, metavar="N", envvar="BRIEFING_BATCH_SIZE", show_envvar=True, help="Chunks per generate() call.")]
+
+
+def ray_options(address: str | None, actors: int | None):
+    """The ``RayOptions`` of ``--ray``/``--ray-actors`` after joining the cluster, or None without ``--ray``.
+
+    Joining first makes a missing Ray or an unreachable cluster one line
+    (exit 1) before any model loads.
+    """
+    if not address:
+        if actors is not None:
+            raise fail("--ray-actors needs --ray ADDRESS (auto, local or HOST:PORT)")
+        return None
+    from summarize.distributed import DistributedError, RayOptions, connect
+
+    try:
+        connect(address)
+    except DistributedError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    return RayOptions(address=address, actors=actors)
 
 
 def is_stdio(path: Path | str | None) -> bool:

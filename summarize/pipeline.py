@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -90,6 +90,17 @@ def prepare_articles(articles: Sequence[Article]) -> tuple[list[Article], list[s
 Grouping = Callable[[Sequence[Article]], list[list[Article]]]
 
 
+class StoryMapper(Protocol):
+    """Summarises a list of stories with an engine, one StorySummary per story in input order.
+
+    ``build_briefing`` does it in this process (``summarize.fuse.summarize_stories``)
+    unless given another, such as ``summarize.distributed.RayStoryMapper`` (a Ray cluster). ``earlier`` maps a story's id to what its reader saw.
+    """
+
+    def __call__(self, stories: Sequence[Story], engine: Summarizer, max_words: int, unsupported: str,
+                 earlier: Mapping[str, EarlierCoverage], recap: bool) -> list[StorySummary]: ...
+
+
 def build_stories(articles: Sequence[Article], group: Grouping | None = None) -> list[Story]:
     """Group cleaned articles into stories, most-covered and most recent first.
 
@@ -136,6 +147,7 @@ def build_briefing(
     earlier: Callable[[Story], EarlierCoverage | None] | None = None,
     recap: bool = False,
     group: Grouping | None = None,
+    map_stories: StoryMapper | None = None,
 ) -> Briefing:
     """Make the briefing for ``articles``.
 
@@ -150,8 +162,12 @@ def build_briefing(
     such a story gets an update summary, and with ``recap`` a one-line
     recap of the last one (see ``summarize.fuse.summarize_stories``).
     ``group`` replaces the grouping step (see ``build_stories``).
+    ``map_stories`` summarises the stories that need it (in this process when
+    None; ``summarize.distributed.RayStoryMapper`` on a Ray cluster): the
+    stages before it stay here, whichever it is.
     """
     options = options or BriefingOptions()
+    map_stories = map_stories or _summarize_here
     if engine is None:
         engine, fallback_reason = load_engine_with_fallback(options.engine, options.model, **options.engine_options())
     cleaned, run_notes = prepare_articles(articles)
@@ -160,7 +176,7 @@ def build_briefing(
     coverage = {story.id: seen for story in stories if earlier and (seen := earlier(story)) is not None}
     usage_before = _usage_snapshot(engine)
     try:
-        summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache, coverage, recap)
+        summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache, coverage, recap, map_stories)
     except EngineError as exc:
         if options.engine != "auto" or engine.name == "extractive":
             raise
@@ -168,7 +184,7 @@ def build_briefing(
         fallback_reason = f"{engine.name} failed: {exc}"
         engine = load_engine("extractive")
         settings = {**engine.describe(), "max_words": options.max_words, "unsupported": options.unsupported}
-        summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache, coverage, recap)
+        summaries = _summaries_with_cache(stories, engine, options, settings, summary_cache, coverage, recap, map_stories)
     if options.language and not engine.writes_language:
         run_notes.append(language_note(options.language, engine))
     engine_label = engine.name if not fallback_reason else f"{engine.name} (fallback: {fallback_reason})"
@@ -197,9 +213,15 @@ def story_cache_key(story: Story, settings: dict) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _summaries_with_cache(stories, engine, options, settings, cache, earlier, recap) -> list[StorySummary]:
+def _summarize_here(stories: Sequence[Story], engine: Summarizer, max_words: int, unsupported: str,
+                    earlier: Mapping[str, EarlierCoverage], recap: bool) -> list[StorySummary]:
+    """The in-process ``StoryMapper``."""
+    return summarize_stories(stories, engine, max_words, unsupported, earlier=earlier, recap=recap)
+
+
+def _summaries_with_cache(stories, engine, options, settings, cache, earlier, recap, map_stories) -> list[StorySummary]:
     if cache is None:
-        return summarize_stories(stories, engine, options.max_words, options.unsupported, earlier=earlier, recap=recap)
+        return map_stories(stories, engine, options.max_words, options.unsupported, earlier, recap)
     # an update summary also depends on what the reader saw before
     keys = [
         story_cache_key(story, {**settings, "update": update_settings(earlier[story.id], recap)} if story.id in earlier else settings)
@@ -207,7 +229,7 @@ def _summaries_with_cache(stories, engine, options, settings, cache, earlier, re
     ]
     cached = [cache.get(key) for key in keys]
     missing = [story for story, hit in zip(stories, cached) if hit is None]
-    fresh = iter(summarize_stories(missing, engine, options.max_words, options.unsupported, earlier=earlier, recap=recap))
+    fresh = iter(map_stories(missing, engine, options.max_words, options.unsupported, earlier, recap) if missing else [])
     result = []
     for story, key, hit in zip(stories, keys, cached):
         if hit is None:

@@ -392,3 +392,10 @@ def test_brief_min_new_tokens_above_max_is_one_clear_error(seeds_dir, tiny_model
                                  "--min-new-tokens", "9", "--max-new-tokens", "4"])
     assert result.exit_code == 2
     assert result.stderr.strip() == "briefing: error: --min-new-tokens 9 is more than --max-new-tokens 4"
+
+
+def test_ray_actors_without_ray_is_a_usage_error(seeds_dir):
+    result = runner.invoke(app, ["brief", str(seeds_dir), "--engine", "extractive", "--ray-actors", "2"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == ["briefing: error: --ray-actors needs --ray ADDRESS (auto, local or HOST:PORT)"]
+    assert not result.stdout

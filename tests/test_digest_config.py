@@ -291,3 +291,19 @@ def test_continuity_settings_have_defaults_environment_overrides_and_checks(tmp_
         f"{path}: continuity.recap: expected true or false, got a string",
         f"{path}: unknown key continuity.span (known in [continuity]: lookback, recap)",
     ]
+
+
+def test_run_on_ray_is_off_by_default_set_by_file_or_environment_and_checked(tmp_path):
+    default = load_config(digest_config(tmp_path, [tmp_path]), environ={})
+    assert (default.ray, default.ray_actors) == (None, None)
+    assert "[run]" not in describe_config(default, environ={})
+    path = digest_config(tmp_path, [tmp_path], run={"ray": "auto", "ray_actors": 2})
+    chosen = load_config(path, environ={"BRIEFING_DIGEST_RUN_RAY": "10.0.0.5:6379"})
+    assert (chosen.ray, chosen.ray_actors) == ("10.0.0.5:6379", 2)
+    assert tomllib.loads(describe_config(chosen, environ={}))["run"] == {"ray": "10.0.0.5:6379", "ray_actors": 2}
+    with pytest.raises(ConfigError) as caught:
+        load_config(digest_config(tmp_path, [tmp_path], run={"ray_actors": 0}), environ={})
+    assert sorted(caught.value.problems) == [
+        f"{path}: run.ray_actors: must be a positive whole number (got 0)",
+        f"{path}: run.ray_actors: needs run.ray (auto, local or HOST:PORT)",
+    ]

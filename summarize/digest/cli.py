@@ -107,6 +107,8 @@ def digest(
     ] = False,
     log_level: Annotated[Optional[str], typer.Option("--log-level", metavar="LEVEL", help="DEBUG, INFO, WARNING or ERROR.", show_default="log.level")] = None,
     quiet: QuietOpt = False,
+    ray: Annotated[Optional[str], typer.Option("--ray", metavar="ADDRESS", help="Summarise on a Ray cluster: auto, local or HOST:PORT (docs/ray.md).", show_default="run.ray")] = None,
+    ray_actors: Annotated[Optional[int], typer.Option("--ray-actors", min=1, metavar="N", help="With --ray: models loaded at once.", show_default="run.ray_actors")] = None,
 ) -> None:
     """Send the briefing of new articles by email, webhook and/or feed file; safe to run from cron.
 
@@ -123,6 +125,10 @@ def digest(
     environ = dict(os.environ)
     if log_level is not None or quiet:
         environ["BRIEFING_DIGEST_LOG_LEVEL"] = log_level or "ERROR"  # --quiet: errors only, as every command
+    # Options override the config as its environment variables do (and show so in --check-config).
+    for name, value in (("BRIEFING_DIGEST_RUN_RAY", ray), ("BRIEFING_DIGEST_RUN_RAY_ACTORS", ray_actors)):
+        if value is not None:
+            environ[name] = str(value)
     try:
         loaded = load_config(find_config(config, environ), environ)
     except ConfigError as exc:

@@ -72,6 +72,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "window": {"since": "str"},
     "engine": {"name": "str", "model": "str", "max_words": "int", "threads": "int"},
     "continuity": {"lookback": "str", "recap": "bool"},
+    "run": {"ray": "str", "ray_actors": "int"},  # summarise on Ray (docs/ray.md): auto, local or HOST:PORT
     "mail": {
         "to": "list",
         "from": "str",
@@ -198,6 +199,8 @@ class DigestConfig:
     timezone: str | None = None  # an IANA name; None: the machine's local time zone
     lookback: dt.timedelta = dt.timedelta(days=30)  # [continuity]: earlier digests' stories a story can continue
     recap: bool = False  # [continuity]: a one-line "Previously:" recap under a continuing story's update
+    ray: str | None = None  # [run]: summarise on this Ray cluster (auto, local, HOST:PORT); None: in this process
+    ray_actors: int | None = None  # [run]: engines loaded at once on Ray; None: one per GPU, else per CPU
     feed_timeout: float = 30.0
     engine_options: dict = field(default_factory=dict)
     log_level: str = "INFO"
@@ -569,6 +572,15 @@ def _build(path: Path, data: dict, environ: Mapping[str, str]) -> DigestConfig:
         if value is not None and value <= 0:  # type: ignore[operator]
             problems.append(f"{where}: {dotted}: must be a positive whole number (got {value})")
 
+    ray = get("run.ray")
+    ray_actors = get("run.ray_actors")
+    if ray is not None and not str(ray).strip():
+        problems.append(f"{where}: run.ray: give auto, local or a cluster address (HOST:PORT, ray://HOST:10001)")
+    if ray_actors is not None and ray_actors <= 0:  # type: ignore[operator]
+        problems.append(f"{where}: run.ray_actors: must be a positive whole number (got {ray_actors})")
+    if ray_actors is not None and ray is None:
+        problems.append(f"{where}: run.ray_actors: needs run.ray (auto, local or HOST:PORT)")
+
     mail = _build_mail(get, where, problems) if "mail" in present else None
     webhook = _build_webhook(get, where, problems) if "delivery.webhook" in present else None
     feed = _build_feed(get, where, problems) if "delivery.feed" in present else None
@@ -621,6 +633,8 @@ def _build(path: Path, data: dict, environ: Mapping[str, str]) -> DigestConfig:
         timezone=timezone,  # type: ignore[arg-type]
         lookback=lookback,
         recap=recap,
+        ray=ray,  # type: ignore[arg-type]
+        ray_actors=ray_actors,  # type: ignore[arg-type]
         feed_timeout=feed_timeout,
         engine_options=extra_engine,
         log_level=level,

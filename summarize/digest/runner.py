@@ -161,6 +161,21 @@ def run_digest(
         lock.release()
 
 
+def story_mapper(config: DigestConfig, options: BriefingOptions):
+    """``build_briefing``'s ``map_stories``: Ray's with ``[run] ray`` (joining the cluster now), else None.
+
+    Raises ``summarize.distributed.DistributedError`` when Ray is missing or the cluster cannot be reached.
+    """
+    if not config.ray:
+        return None
+    from summarize.distributed import RayOptions, RayStoryMapper, connect
+
+    connect(config.ray)
+    log.info("ray: summarising on %s with %s", config.ray,
+             f"{config.ray_actors} actor(s)" if config.ray_actors else "one actor per GPU, else per CPU")
+    return RayStoryMapper(RayOptions(config.ray, config.ray_actors), options.model, options.engine_options())
+
+
 def briefing_options(config: DigestConfig) -> BriefingOptions:
     """``BriefingOptions`` from ``[engine]``; ConfigError names an unknown or mistyped key."""
     from summarize.pipeline import BriefingOptions
@@ -292,6 +307,7 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
         briefing_opts = briefing_options(config)
     except ConfigError as exc:
         return RunResult(EXIT_CONFIG, str(exc), delivered)
+    from summarize.distributed import DistributedError  # Ray itself is imported only with [run] ray
     from summarize.engines import EngineError
     from summarize.pipeline import build_briefing
 
@@ -302,10 +318,14 @@ def _run(config: DigestConfig, options: RunOptions, db: StateDB, channels: list,
     continuity = Continuity(earlier, hash_of, now=now, zone=zone, updates=not options.force)
     cache = SummaryCache(db, clock)
     try:
+        map_stories = story_mapper(config, briefing_opts)
         briefing = build_briefing([a for a, _ in dated], briefing_opts, summary_cache=cache, now=now,
-                                  earlier=continuity, recap=config.recap, group=continuity.group)  # fmt: skip
+                                  earlier=continuity, recap=config.recap, group=continuity.group,
+                                  map_stories=map_stories)  # fmt: skip
     except EngineError as exc:
         return RunResult(EXIT_FAILED, f"engine: {exc}", delivered)
+    except DistributedError as exc:
+        return RunResult(EXIT_FAILED, f"ray: {exc}", delivered)
     clear_given_dates(briefing, undated)
     log.info(
         "briefing: %s from %s; engine %s%s",

@@ -54,12 +54,13 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from child_process import run_measured
 
 REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
@@ -271,23 +272,14 @@ def child_environment(threads: int, home: Path) -> dict:
 
 
 def run_child(command: list[str], env: dict, scratch: Path) -> tuple[float, float, float, str, str, float]:
-    """Run ``command`` in a fresh process: (start epoch, wall s, CPU s, stdout, stderr, peak RSS MB).
-
-    ``os.wait4`` gives this child's own rusage (user + system CPU, peak RSS),
-    not the sum over all children so far.
-    """
+    """Run ``command`` in a fresh process: (start epoch, wall s, CPU s, stdout, stderr, peak RSS MB)."""
     out_path, err_path = scratch / "stdout", scratch / "stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        started_at = time.time()
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=REPO)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
+        run = run_measured(command, env=env, cwd=REPO, stdout=out, stderr=err)
     stdout, stderr = out_path.read_text(encoding="utf-8"), err_path.read_text(encoding="utf-8")
-    if process.returncode != 0:
-        raise RuntimeError(f"{command[1]} {command[2]} exited with {process.returncode}:\n{stderr[-3000:]}")
-    return started_at, wall, usage.ru_utime + usage.ru_stime, stdout, stderr, usage.ru_maxrss / 1024
+    if run.exit_code != 0:
+        raise RuntimeError(f"{command[1]} {command[2]} exited with {run.exit_code}:\n{stderr[-3000:]}")
+    return run.started_at, run.wall_s, run.cpu_s, stdout, stderr, run.peak_rss_mb
 
 
 def run_naive(workload: Workload, model: Path, args, env: dict, scratch: Path) -> Run:

@@ -24,15 +24,14 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from child_process import run_measured  # noqa: E402
 from eval.report import markdown_table  # noqa: E402
 from summarize.sentences import split_sentences  # noqa: E402
 
@@ -78,14 +77,13 @@ def run_once(path: Path, max_file_mb: int | None, repo: Path = REPO) -> tuple[fl
     if max_file_mb is not None:
         command += ["--max-file-mb", str(max_file_mb)]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
-    start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    errors = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
+    with tempfile.TemporaryFile() as errors_file:
+        run = run_measured(command, env=env, cwd=repo, stderr=errors_file)
+        errors_file.seek(0)
+        errors = errors_file.read().decode("utf-8", "replace")
+    if run.exit_code != 0:
         raise SystemExit(f"briefing ({repo}) failed on {path}: {errors.strip()}")
-    return usage.ru_maxrss / 1024, seconds  # ru_maxrss is in KiB on Linux
+    return run.peak_rss_mb, run.wall_s
 
 
 def main() -> None:

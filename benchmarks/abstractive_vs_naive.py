@@ -388,7 +388,8 @@ def count_generate(model, report: dict) -> None:
         report["generate_calls"] += 1
         if kwargs.get("attention_mask") is not None:
             report["encoder_tokens"] += int(kwargs["attention_mask"].sum())
-            report["padded_encoder_tokens"] += int(kwargs["attention_mask"].numel())
+            rows, width = kwargs["attention_mask"].shape  # a torch tensor, or numpy on the CTranslate2 path
+            report["padded_encoder_tokens"] += int(rows) * int(width)
         report["generated_tokens"] += int((output[:, 1:] != pad).sum())
         return output
 

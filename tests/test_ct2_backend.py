@@ -119,6 +119,80 @@ def test_the_conversion_is_cached_and_reused(tiny_model_dir, cache):
     assert converted and other != entry
 
 
+LOAD_AND_SUMMARIZE = (
+    "import json, sys\n"
+    "from summarize.engines.abstractive import AbstractiveSummarizer\n"
+    "from summarize.models import Chunk, Sentence\n"
+    "engine = AbstractiveSummarizer(sys.argv[1], threads=1)\n"
+    "summaries = engine.summarize([Chunk('s', [Sentence(t)]) for t in json.loads(sys.argv[2])], 50)\n"
+    "print(json.dumps({'torch': 'torch' in sys.modules, 'describe': engine.describe(), 'summaries': summaries}))\n"
+)
+
+
+def test_a_model_loaded_before_starts_without_torch_and_writes_the_same(tiny_model_dir, tiny_t5_dir, cache):
+    """The first load records what it read; a new process loading the same conversion imports no torch."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    for directory in (tiny_model_dir, tiny_t5_dir):
+        runs = []
+        for _ in range(2):
+            done = subprocess.run([sys.executable, "-c", LOAD_AND_SUMMARIZE, str(directory), json.dumps(TEXTS)],
+                                  capture_output=True, text=True, env=env, timeout=300)
+            assert done.returncode == 0, done.stderr
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        assert runs[0]["describe"]["backend"] == "ctranslate2"
+        assert runs[0]["torch"] and not runs[1]["torch"]  # the first load converts (the converter needs torch)
+        assert runs[1]["describe"] == runs[0]["describe"] and runs[1]["summaries"] == runs[0]["summaries"]
+
+
+def test_the_load_record_holds_what_the_first_load_read(tiny_model_dir, tiny_t5_dir, cache):
+    from transformers import AutoTokenizer
+
+    texts = [*TEXTS, "Ünïcödé: “quotes”, em—dashes and 🎉", "  spaces   and\nnewlines ", ""]
+    for directory in (tiny_model_dir, tiny_t5_dir):
+        first = AbstractiveSummarizer(str(directory), backend="ctranslate2")
+        record = ct2_backend.read_load_record(str(directory), True, "cpu", None)
+        config, generation = ct2_backend.load_configs(str(directory), True, str(directory))
+        assert record.generation_config.to_dict() == generation.to_dict()
+        assert record.config.to_dict() == json.loads(json.dumps(config.to_dict(), default=str))
+        assert getattr(record.config, "no_such_setting", "absent") == "absent"
+        assert record.tokenizer_class == f"{type(first.tokenizer).__module__}:{type(first.tokenizer).__qualname__}"
+        # A second engine builds its tokenizer from the recorded class: it tokenizes as AutoTokenizer does.
+        second, auto = AbstractiveSummarizer(str(directory), backend="ctranslate2"), AutoTokenizer.from_pretrained(directory)
+        assert type(second.tokenizer) is type(auto)
+        assert second.tokenizer(texts, padding=True)["input_ids"] == auto(texts, padding=True)["input_ids"]
+        ids = auto(texts)["input_ids"]
+        assert second.tokenizer.batch_decode(ids, skip_special_tokens=True) == auto.batch_decode(ids, skip_special_tokens=True)
+        assert second.max_input_tokens == first.max_input_tokens and second.describe() == first.describe()
+        assert second.summarize(chunks(), 50) == first.summarize(chunks(), 50)
+
+
+@pytest.mark.parametrize("damage", ["another transformers version", "garbage"])
+def test_a_load_record_that_cannot_be_trusted_is_not_used_and_is_rewritten(tiny_model_dir, cache, damage):
+    first = AbstractiveSummarizer(str(tiny_model_dir), backend="ctranslate2")
+    path = first._model.path / ct2_backend.LOAD_RECORD
+    if damage == "garbage":
+        path.write_text("{not json", encoding="utf-8")
+    else:
+        path.write_text(json.dumps({**json.loads(path.read_text()), "transformers": "0.0.1"}), encoding="utf-8")
+    assert ct2_backend.read_load_record(str(tiny_model_dir), True, "cpu", None) is None
+    second = AbstractiveSummarizer(str(tiny_model_dir), backend="ctranslate2")  # reads the checkpoint instead
+    assert second.summarize(chunks(), 50) == first.summarize(chunks(), 50)
+    assert ct2_backend.read_load_record(str(tiny_model_dir), True, "cpu", None) is not None  # written anew
+
+
+def test_threads_default_as_torch_picks_them(tiny_model_dir):
+    """Without --threads the CTranslate2 path, which may not import torch, uses the threads torch would."""
+    code = ("import torch; from summarize.engines.abstractive import _default_threads; "
+            "print(torch.get_num_threads(), _default_threads())")
+    plain = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    for extra in ({}, {"OMP_NUM_THREADS": "1"}, {"OMP_NUM_THREADS": "64"}, {"MKL_NUM_THREADS": "1", "OMP_NUM_THREADS": "2"}):
+        env = plain | extra
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        torch_threads, ours = done.stdout.split()
+        assert ours == torch_threads
+
+
 def test_a_changed_checkpoint_gets_a_new_entry(tiny_model_dir, tmp_path, cache):
     import shutil
 

@@ -13,8 +13,10 @@ becomes an ``EngineError`` with a one-line reason.
 from __future__ import annotations
 
 import concurrent.futures
+import importlib
 import os
 import socket
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
@@ -113,26 +115,28 @@ class AbstractiveSummarizer(Summarizer):
         # Decide where the model comes from before importing torch, so that an
         # unavailable model fails (and `auto` falls back) in well under a second.
         location, local_only = resolve_model(self.model)
-        import torch
-
-        if threads:
-            torch.set_num_threads(threads)
-        self.device = pick_device(device)
+        self.device = _device_without_torch(device, backend) or pick_device(device)
         self.batch_size = max(1, batch_size)
         self.generation = dict(generation or {})
         self.on_progress = on_progress
         self.dtype_reason = None  # why dtype "auto" chose the torch precision it did
-        self.backend, configs = _pick_backend(backend, location, local_only, self.model, self.device, dtype, self.generation)
+        self.backend, configs, record = _pick_backend(backend, location, local_only, self.model, self.device, dtype,
+                                                      self.generation)
         self.backend_note = None  # why auto fell back to torch after choosing ctranslate2
         if self.backend == "ctranslate2":
             try:
-                self.tokenizer, self._model = _load_ct2(location, local_only, self.model, configs, self.device, dtype,
-                                                        threads or torch.get_num_threads())
+                self.tokenizer, self._model = _load_ct2(location, local_only, self.model, configs, record,
+                                                        self.device, dtype, threads or _default_threads())
             except EngineError as exc:
                 if (backend or "auto") != "auto":
                     raise
                 self.backend, self.backend_note = "torch", str(exc)
         if self.backend == "torch":
+            import torch
+
+            if threads:
+                torch.set_num_threads(threads)
+            self.device = pick_device(device)  # torch's own check and choice, as torch runs the model
             if dtype == "auto":
                 from summarize.engines.precision import auto_dtype
 
@@ -160,30 +164,26 @@ class AbstractiveSummarizer(Summarizer):
         returned in input order. Inputs longer than the model takes raise
         EngineError: the chunker must have made them fit.
         """
-        import torch
-
         texts = [self.prompt.render(text=chunk.text) for chunk in chunks]
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         summaries: list[str] = [""] * len(texts)
         settings = self._generation_settings()
+        # CTranslate2 takes numpy arrays: that path never imports torch.
+        tensors = "np" if self.backend == "ctranslate2" else "pt"
         for start in range(0, len(order), self.batch_size):
             batch_ids = order[start:start + self.batch_size]
-            batch = self.tokenizer([texts[i] for i in batch_ids], return_tensors="pt", padding=True)
-            if batch["input_ids"].shape[1] > self._model_input_limit():
+            batch = self.tokenizer([texts[i] for i in batch_ids], return_tensors=tensors, padding=True)
+            padded_length = int(batch["input_ids"].shape[1])
+            if padded_length > self._model_input_limit():
                 raise EngineError(
-                    f"input of {batch['input_ids'].shape[1]} tokens exceeds {self.model}'s limit of "
+                    f"input of {padded_length} tokens exceeds {self.model}'s limit of "
                     f"{self._model_input_limit()}; chunk it first"
                 )
-            input_lengths = batch["attention_mask"].sum(dim=1).tolist()
-            padded_length = batch["input_ids"].shape[1]
-            batch = {k: v.to(self.device) for k, v in batch.items()}
-            if self.family == "led":
-                # LED needs global attention on at least the first token.
-                global_mask = torch.zeros_like(batch["attention_mask"])
-                global_mask[:, 0] = 1
-                batch["global_attention_mask"] = global_mask
-            with torch.inference_mode():
-                output = self._model.generate(**batch, **settings, **self._beam_cache_argument(settings))
+            input_lengths = [int(n) for n in batch["attention_mask"].sum(1).tolist()]
+            if self.backend == "ctranslate2":
+                output = self._model.generate(**batch, **settings)
+            else:
+                output = self._torch_generate(batch, settings)
             # Row 0 of each output is the decoder start token, not generated.
             self.usage.record(input_lengths, padded_length, output[:, 1:].tolist(), self._eos_ids(settings))
             decoded = self.tokenizer.batch_decode(output, skip_special_tokens=True)
@@ -192,6 +192,19 @@ class AbstractiveSummarizer(Summarizer):
             if self.on_progress:
                 self.on_progress(min(start + self.batch_size, len(order)), len(order))
         return summaries
+
+    def _torch_generate(self, batch: dict, settings: dict):
+        """Output ids of the torch model for a tokenised batch (tensors on the CPU)."""
+        import torch
+
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        if self.family == "led":
+            # LED needs global attention on at least the first token.
+            global_mask = torch.zeros_like(batch["attention_mask"])
+            global_mask[:, 0] = 1
+            batch["global_attention_mask"] = global_mask
+        with torch.inference_mode():
+            return self._model.generate(**batch, **settings, **self._beam_cache_argument(settings))
 
     def write_headlines(self, summaries: Sequence[str], max_words: int = 12) -> list[str | None]:
         """The lead of each summary compressed to a headline (BART-style models write no separate one).
@@ -261,25 +274,34 @@ class AbstractiveSummarizer(Summarizer):
 
 def _pick_backend(backend: str | None, location: str, local_only: bool, model_id: str, device: str,
                   dtype: str | None, generation: dict):
-    """("torch" | "ctranslate2", the checkpoint's (config, generation_config) when read); see ``ct2_backend.pick_backend``."""
+    """("torch" | "ctranslate2", the checkpoint's (config, generation_config) when read, the load record
+    of its cached conversion when there is one); see ``ct2_backend.pick_backend``."""
     from summarize.engines import ct2_backend
 
     if (backend or "auto") == "torch" or ((backend or "auto") == "auto" and not ct2_backend.available()):
-        return "torch", None
+        return "torch", None, None
+    record = ct2_backend.read_load_record(location, local_only, device, dtype)
     try:
-        config, generation_config = ct2_backend.load_configs(location, local_only, model_id)
+        configs = ((record.config, record.generation_config) if record
+                   else ct2_backend.load_configs(location, local_only, model_id))
     except EngineError:
         if (backend or "auto") == "auto":
-            return "torch", None  # torch's loading reports what is wrong with the checkpoint
+            return "torch", None, None  # torch's loading reports what is wrong with the checkpoint
         raise
+    config, generation_config = configs
     effective = generation_config.__class__.from_dict(generation_config.to_dict())
     effective.update(**generation)
-    return ct2_backend.pick_backend(backend, config, effective, device, dtype, model_id), (config, generation_config)
+    return ct2_backend.pick_backend(backend, config, effective, device, dtype, model_id), configs, record
 
 
-def _load_ct2(location: str, local_only: bool, model_id: str, configs, device: str, dtype: str | None, threads: int):
-    """Tokenizer and CTranslate2 model (converted on first use, then from the cache); no torch weights kept."""
-    from transformers import AutoTokenizer
+def _load_ct2(location: str, local_only: bool, model_id: str, configs, record, device: str, dtype: str | None,
+              threads: int):
+    """Tokenizer and CTranslate2 model (converted on first use, then from the cache); no torch weights kept.
+
+    With a load record (a conversion loaded before), the tokenizer is built
+    from the class recorded then, and neither this nor the model imports
+    torch; otherwise through ``AutoTokenizer``, and the record is written.
+    """
     from transformers.utils import logging as hf_logging
 
     from summarize.engines import ct2_backend
@@ -288,13 +310,81 @@ def _load_ct2(location: str, local_only: bool, model_id: str, configs, device: s
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=local_only, trust_remote_code=False)
+        tokenizer_class = _recorded_tokenizer_class(record)
+        if tokenizer_class is None:
+            from transformers import AutoTokenizer as tokenizer_class
+        tokenizer = tokenizer_class.from_pretrained(location, local_files_only=local_only, trust_remote_code=False)
     except Exception as exc:  # noqa: BLE001 - as in _from_pretrained
         raise EngineError(f"{model_id}: cannot load the tokenizer ({str(exc).strip().splitlines()[0][:300]})") from None
     config, generation_config = configs
     model = ct2_backend.load(location, local_only, config, generation_config, device=device, dtype=dtype,
                              threads=threads, model_id=model_id)
+    ct2_backend.write_load_record(model.path, config, generation_config, tokenizer)
     return tokenizer, model
+
+
+def _recorded_tokenizer_class(record):
+    """The transformers tokenizer class a load record names, or None (then AutoTokenizer chooses)."""
+    name = getattr(record, "tokenizer_class", None)
+    if not name or not name.startswith("transformers."):
+        return None
+    module_name, _, class_name = name.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _device_without_torch(requested: str | None, backend: str | None) -> str | None:
+    """"cpu" when the CTranslate2 backend may run and the CPU is what torch would pick too; else None.
+
+    Lets the CTranslate2 path start without importing torch. None (torch's
+    ``pick_device`` decides) for any other request, for ``--backend torch``,
+    without CTranslate2, and wherever a GPU may be present: CTranslate2 sees a
+    CUDA device, the NVIDIA driver is loaded, or the machine is a Mac (MPS).
+    """
+    from summarize.engines import ct2_backend
+
+    if requested not in (None, "cpu") or (backend or "auto") == "torch" or not ct2_backend.available():
+        return None
+    if requested is None:
+        import ctranslate2
+
+        if ctranslate2.get_cuda_device_count() > 0 or sys.platform == "darwin" or Path("/proc/driver/nvidia").exists():
+            return None
+    return "cpu"
+
+
+def _default_threads() -> int:
+    """Threads when none are asked for, as torch picks them (checked against torch in the tests):
+    ``MKL_NUM_THREADS``, else ``OMP_NUM_THREADS``, else the physical cores; at most the CPUs available."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    for name in ("MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+        try:
+            value = int(os.environ.get(name, ""))
+        except ValueError:
+            continue
+        if value > 0:
+            return min(value, available)
+    return min(_physical_cores() or available, available)
+
+
+def _physical_cores() -> int | None:
+    """Physical cores among the CPUs this process may run on (Linux ``/proc/cpuinfo``), or None."""
+    try:
+        allowed = os.sched_getaffinity(0)
+        cores, processor, physical = set(), None, "0"
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            key, _, value = (part.strip() for part in line.partition(":"))
+            if key == "processor":
+                processor = int(value)
+            elif key == "physical id":
+                physical = value
+            elif key == "core id" and processor in allowed:
+                cores.add((physical, value))
+        return len(cores) or None
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _family(config, model_id: str) -> str:

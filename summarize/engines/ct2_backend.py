@@ -67,6 +67,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from summarize.engines.base import EngineError
@@ -77,6 +78,8 @@ SUPPORTED_MODEL_TYPES = {"bart": "BART", "pegasus": "PEGASUS", "t5": "T5", "mt5"
 # Bump when the conversion itself changes (e.g. the config defaults below), so old entries are not reused.
 CACHE_FORMAT = 1
 COMPLETE_MARKER = "briefing-complete.json"
+# The configs and tokenizer class a conversion was first loaded with (see write_load_record).
+LOAD_RECORD = "briefing-load.json"
 # Files whose content decides the converted model: config, weights, tokenizer (the vocabulary is taken from it).
 KEY_FILES = (
     "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "vocab.json",
@@ -467,14 +470,19 @@ class CT2Seq2Seq:
         self._ids = {token: index for index, token in reversed(list(enumerate(self.vocabulary)))}
 
     def generate(self, input_ids, attention_mask=None, **settings):
-        """Token ids for a padded batch, as torch's ``generate`` returns them (a LongTensor).
+        """Token ids for a padded batch, laid out as torch's ``generate`` returns them.
 
-        ``settings`` are generation_config overrides; keys that are not
-        generation settings (torch model inputs such as a cache) are ignored.
+        ``input_ids`` and ``attention_mask`` are rows of ids (nested lists, a
+        numpy array or a torch tensor). Returns an int64 numpy array (rows ×
+        longest output), not a torch tensor, so that this backend never needs
+        torch at run time; it has ``shape``, slicing and ``tolist()`` as a
+        tensor has, and the tokenizer decodes it. ``settings`` are
+        generation_config overrides; keys that are not generation settings
+        (torch model inputs such as a cache) are ignored.
         """
         import copy
 
-        import torch
+        import numpy
 
         generation = copy.deepcopy(self.generation_config)
         generation.update(**settings)  # returns the keys it does not know: model inputs, ignored here
@@ -488,8 +496,8 @@ class CT2Seq2Seq:
             options["end_token"] = [self.vocabulary[i] for i in end_ids]
         if suppress:
             options["suppress_sequences"] = [[self.vocabulary[i] for i in seq] for seq in suppress]
-        ids = input_ids.tolist()
-        mask = attention_mask.tolist() if attention_mask is not None else [[1] * len(row) for row in ids]
+        ids = _rows(input_ids)
+        mask = _rows(attention_mask) if attention_mask is not None else [[1] * len(row) for row in ids]
         source = [[self.vocabulary[i] for i, keep in zip(row, keep_row) if keep] for row, keep_row in zip(ids, mask)]
         prefix = [[self.vocabulary[forced_bos]] for _ in source] if forced_bos is not None else None
         results = self._translator.translate_batch(source, target_prefix=prefix, **options)
@@ -501,7 +509,7 @@ class CT2Seq2Seq:
                 row[-1] = forced_eos  # transformers forces EOS as the last token at the length limit
             rows.append(row)
         width = max(len(row) for row in rows)
-        return torch.tensor([row + [pad] * (width - len(row)) for row in rows], dtype=torch.long)
+        return numpy.array([row + [pad] * (width - len(row)) for row in rows], dtype=numpy.int64)
 
 
 def load(location: str, local_files_only: bool, config, generation_config, *, device: str, dtype: str | None,
@@ -516,7 +524,8 @@ def load_configs(location: str, local_files_only: bool, model_id: str):
 
     The generation_config is ``generation_config.json`` when the checkpoint
     has one, else derived from ``config.json`` (as ``from_pretrained`` does
-    for old checkpoints that keep beams and lengths there).
+    for old checkpoints that keep beams and lengths there). Imports torch
+    (transformers' ``AutoConfig`` does); ``read_load_record`` does not.
     """
     from transformers import AutoConfig, GenerationConfig
 
@@ -529,6 +538,125 @@ def load_configs(location: str, local_files_only: bool, model_id: str):
     except (OSError, ValueError):
         generation = GenerationConfig.from_model_config(config)
     return config, generation
+
+
+class RecordedConfig:
+    """A model config read back from a load record: ``config.to_dict()`` as attributes.
+
+    Stands where the transformers config stood for everything the CTranslate2
+    path reads (``model_type``, token ids, position limits); like a config,
+    ``getattr(config, name, default)`` gives the default for a key it lacks.
+    """
+
+    def __init__(self, values: Mapping[str, object]):
+        self._values = dict(values)
+
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["_values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def to_dict(self) -> dict:
+        return dict(self._values)
+
+
+@dataclass(frozen=True)
+class LoadRecord:
+    """What loading a checkpoint for this backend found the first time, kept beside its conversion.
+
+    ``config`` and ``generation_config`` as ``load_configs`` read them, and
+    ``tokenizer_class`` ("module:Name", a transformers class) as
+    ``AutoTokenizer`` chose it. Loading from the record instead spares
+    importing torch, which transformers' ``AutoConfig`` and ``AutoTokenizer``
+    do: about a second and 200 MB of every run.
+    """
+
+    config: RecordedConfig
+    generation_config: object
+    tokenizer_class: str | None
+
+
+def write_load_record(entry: Path, config, generation_config, tokenizer) -> None:
+    """Record ``config``, ``generation_config`` and ``tokenizer``'s class in the cache entry ``entry``.
+
+    Written atomically (a temporary file renamed into place), with the
+    transformers version that derived them. Does nothing when the configs
+    came from a record or a usable record is there; replaces a damaged one
+    or one from another transformers version; gives up silently when the
+    entry cannot be written (the record only saves time). A tokenizer class
+    from outside transformers is not recorded (the next load goes through
+    AutoTokenizer).
+    """
+    path = entry / LOAD_RECORD
+    if isinstance(config, RecordedConfig) or not hasattr(config, "to_dict") or _usable_record(path) is not None:
+        return
+    cls = type(tokenizer)
+    tokenizer_class = f"{cls.__module__}:{cls.__qualname__}" if cls.__module__.startswith("transformers.") else None
+    record = {"transformers": _transformers_version(), "config": config.to_dict(),
+              "generation_config": generation_config.to_dict(), "tokenizer_class": tokenizer_class}
+    handle = None
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=entry, prefix=".record.", delete=False) as handle:
+            json.dump(record, handle, default=str)
+        os.replace(handle.name, path)
+    except (OSError, TypeError, ValueError):
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(handle.name)
+
+
+def read_load_record(location: str, local_files_only: bool, device: str, dtype: str | None,
+                     root: Path | None = None) -> LoadRecord | None:
+    """The load record of this checkpoint's cached conversion for ``device`` and ``dtype``, or None.
+
+    None unless CTranslate2 is installed, the checkpoint's files are local,
+    its conversion is complete in the cache, and the record was written by
+    the transformers version installed now (another version may derive the
+    generation_config or pick the tokenizer differently). Imports
+    transformers' ``GenerationConfig``, not torch.
+    """
+    if not available():
+        return None
+    try:
+        source = model_source(location, local_files_only)
+        entry = (root or cache_root()) / cache_key(source, compute_type(dtype, device))
+        record = _usable_record(entry / LOAD_RECORD) if is_complete(entry) else None
+        if record is None:
+            return None
+        from transformers import GenerationConfig
+
+        return LoadRecord(RecordedConfig(record["config"]), GenerationConfig.from_dict(record["generation_config"]),
+                          record.get("tokenizer_class"))
+    except (EngineError, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _usable_record(path: Path) -> dict | None:
+    """The load record at ``path`` when it reads as one written by this transformers version, else None."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("transformers") != _transformers_version():
+        return None
+    if not isinstance(record.get("config"), dict) or not isinstance(record.get("generation_config"), dict):
+        return None
+    return record
+
+
+def _transformers_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("transformers")
+    except PackageNotFoundError:
+        return ""
+
+
+def _rows(ids) -> list[list[int]]:
+    """Rows of ids from nested lists, a numpy array or a torch tensor."""
+    return [list(row) for row in ids.tolist()] if hasattr(ids, "tolist") else [list(row) for row in ids]
 
 
 def _read_vocabulary(path: Path) -> list[str]:

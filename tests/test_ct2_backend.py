@@ -356,3 +356,21 @@ def test_without_the_package_auto_is_torch_and_ctranslate2_one_line(tiny_model_d
     assert AbstractiveSummarizer(str(tiny_model_dir)).describe()["backend"] == "torch"
     with pytest.raises(EngineError, match=r"needs the ctranslate2 package: pip install 'briefing\[ct2\]'$"):
         AbstractiveSummarizer(str(tiny_model_dir), backend="ctranslate2")
+
+
+def test_the_breakdown_benchmark_runs_on_the_tiny_model(tmp_path):
+    """benchmarks/ct2_breakdown.py (encoder against beam search per batch layout) in its smoke setting."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "ct2_breakdown.py"
+    done = subprocess.run([sys.executable, str(script), "--shape", "smoke", "--lengths", "30,20,10",
+                           "--layouts", "3;2,1", "--new-tokens", "4", "--repeats", "1", "--torch-encoder",
+                           "--cache-dir", str(tmp_path / "cache")],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| batches |")
+    assert [row.split(" | ")[0] for row in rows[1:]] == ["| 3", "| 2 + 1", "| torch float32 encoder, one input at a time",
+                                                         "| torch bfloat16 encoder, one input at a time"]
+    for row in rows[1:3]:
+        whole, encoder, decoding = (float(cell) for cell in row.strip(" |").split(" | ")[1:])
+        assert whole >= 0 and encoder >= 0 and abs(whole - encoder - decoding) < 0.011  # seconds, 2 decimals
+

@@ -180,7 +180,7 @@ def test_a_load_record_that_cannot_be_trusted_is_not_used_and_is_rewritten(tiny_
     assert ct2_backend.read_load_record(str(tiny_model_dir), True, "cpu", None) is not None  # written anew
 
 
-def test_threads_default_as_torch_picks_them(tiny_model_dir):
+def test_threads_default_as_torch_picks_them():
     """Without --threads the CTranslate2 path, which may not import torch, uses the threads torch would."""
     code = ("import torch; from summarize.engines.abstractive import _default_threads; "
             "print(torch.get_num_threads(), _default_threads())")

@@ -42,7 +42,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--shape", default="bart-base", choices=("bart-base", "distilbart-cnn-12-6", "smoke"),
                         help="smoke: the tiny test model, for the test that keeps this script working")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--lengths", default="1000,950,900,870,800,700", help="input lengths in tokens")
+    parser.add_argument("--lengths", type=token_lengths, default="1000,950,900,870,800,700",
+                        help="input lengths in tokens, comma-separated")
     parser.add_argument("--layouts", default="6;4,2;2,2,2;1,1,1,1,1,1", help="batch sizes per layout, ';' between layouts")
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=2)
@@ -50,6 +51,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", type=Path,
                         default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "briefing-bench")
     return parser.parse_args(argv)
+
+
+def token_lengths(text: str) -> list[int]:
+    """``"1000,950"`` -> [1000, 950]; argparse reports anything else in one line."""
+    try:
+        lengths = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not comma-separated whole numbers: {text!r}") from None
+    if not lengths or min(lengths) < 1:
+        raise argparse.ArgumentTypeError(f"lengths must be at least 1 token: {text!r}")
+    return lengths
 
 
 def layouts(text: str, inputs: int) -> list[list[int]]:
@@ -95,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     from abstractive_vs_naive import cached_checkpoint
     from summarize.engines import ct2_backend
 
-    lengths = [int(n) for n in args.lengths.split(",")]
+    lengths = args.lengths
     plans = layouts(args.layouts, len(lengths))
     checkpoint = cached_checkpoint(args.shape, args.cache_dir)
     with tempfile.TemporaryDirectory(prefix="ct2-breakdown-") as tmp:

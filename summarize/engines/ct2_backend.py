@@ -656,7 +656,7 @@ def _transformers_version() -> str:
 
 def _rows(ids) -> list[list[int]]:
     """Rows of ids from nested lists, a numpy array or a torch tensor."""
-    return [list(row) for row in ids.tolist()] if hasattr(ids, "tolist") else [list(row) for row in ids]
+    return [list(row) for row in (ids.tolist() if hasattr(ids, "tolist") else ids)]
 
 
 def _read_vocabulary(path: Path) -> list[str]:
